@@ -1,0 +1,1 @@
+"""svduty: software for delivering the Serious Violence Duty."""

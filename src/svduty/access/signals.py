@@ -1,0 +1,77 @@
+"""Every create, update and delete of svduty's own models, and every login, goes to the audit trail.
+
+Actions record their own, more meaningful events too; these handlers are the net that catches every
+change however it was made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import models
+from django.db.models.signals import post_delete, post_init, post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from svduty.access import audit
+from svduty.access.models import AuditEvent
+
+# Models whose every change is routine bookkeeping, not a change anyone needs to account for.
+NOT_AUDITED = {"access.AuditEvent", "jobs.Job"}
+
+
+def _is_audited(sender: type[models.Model]) -> bool:
+    label = sender._meta.label
+    return sender.__module__.startswith("svduty.") and label not in NOT_AUDITED
+
+
+@receiver(post_init)
+def _remember_loaded_values(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    if _is_audited(sender) and instance.pk is not None:
+        instance._audit_snapshot = audit.field_values(instance)  # type: ignore[attr-defined]
+
+
+@receiver(post_save)
+def _audit_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **_: Any
+) -> None:
+    if raw or not _is_audited(sender):
+        return
+    after = audit.field_values(instance)
+    if created:
+        audit.record(action=AuditEvent.Action.CREATE, summary=f"Created {sender._meta.verbose_name} "
+                     f"“{instance}”", obj=instance, changes={"after": after})
+    else:
+        before = getattr(instance, "_audit_snapshot", {})
+        diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+        if not diff:
+            return
+        audit.record(action=AuditEvent.Action.UPDATE, summary=f"Changed {sender._meta.verbose_name} "
+                     f"“{instance}”: {', '.join(sorted(diff))}", obj=instance, changes=diff)
+    instance._audit_snapshot = after  # type: ignore[attr-defined]
+
+
+@receiver(post_delete)
+def _audit_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    if _is_audited(sender):
+        audit.record(action=AuditEvent.Action.DELETE, summary=f"Deleted {sender._meta.verbose_name} "
+                     f"“{instance}”", obj=instance, changes={"before": audit.field_values(instance)})
+
+
+@receiver(user_logged_in)
+def _audit_login(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
+    audit.record(action=AuditEvent.Action.LOGIN, summary=f"{user.get_username()} signed in", by=user)
+
+
+@receiver(user_logged_out)
+def _audit_logout(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
+    if user is not None:
+        audit.record(action=AuditEvent.Action.LOGOUT, summary=f"{user.get_username()} signed out",
+                     by=user)
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(sender: Any, credentials: dict[str, Any], **_: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(action=AuditEvent.Action.LOGIN_FAILED, summary=f"Failed sign-in for “{username}”")

@@ -1,0 +1,1 @@
+"""Django project configuration: settings, URL routing, WSGI/ASGI. No domain code lives here."""

@@ -1,0 +1,186 @@
+"""The analytic store's tables: one Parquet dataset per kind, one folder per import.
+
+This module is the contract between the importers (which write these columns) and the analysis
+engine (which reads them). Every stored row carries ``import_id`` and ``row_number`` so that any
+figure can be traced back to the file and row it came from.
+
+Layout on disk: ``$SVDUTY_HOME/store/<partnership>/<table>/<import_id>.parquet``. A file is
+written under a temporary name and renamed into place; readers only ever open the files of imports
+the application database marks ``completed`` (see ``svduty.datasets.store``).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Columns shared by every table.
+_LINEAGE = [
+    pa.field("import_id", pa.string(), nullable=False),
+    pa.field("row_number", pa.int64(), nullable=False),  # 1-based data row in its source file
+]
+# Geography resolved at import: LSOA → district → CSP → police force area (null when unknown).
+_PLACE = [
+    pa.field("lsoa_code", pa.string()),
+    pa.field("lad_code", pa.string()),
+    pa.field("csp_code", pa.string()),
+    pa.field("pfa_code", pa.string()),
+]
+# Period columns derived at import (contracts.md section 1): month "2020-03", financial year "2019/20".
+_PERIOD = [
+    pa.field("month", pa.string()),
+    pa.field("financial_year", pa.string()),
+]
+
+TABLES: dict[str, pa.Schema] = {
+    "police_crime": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("crime_ref", pa.string()),  # keyed-hash pseudonym
+            pa.field("recorded_date", pa.date32()),
+            pa.field("offence_date", pa.date32()),
+            pa.field("offence_code", pa.string()),  # normalised Home Office notation, e.g. "8N"
+            pa.field("offence_code_raw", pa.string()),
+            pa.field("offence_description", pa.string()),
+            pa.field("knife_flag", pa.string()),  # "Y", "N" or null (unknown)
+            pa.field("firearm_flag", pa.string()),
+            pa.field("domestic_flag", pa.string()),
+            pa.field("victim_age", pa.int16()),
+            pa.field("victim_sex", pa.string()),
+            pa.field("suspect_age", pa.int16()),
+            pa.field("latitude", pa.float64()),
+            pa.field("longitude", pa.float64()),
+            pa.field("location_type", pa.string()),
+        ]
+        + _PLACE
+        + _PERIOD  # from recorded_date
+    ),
+    "hospital_admissions": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("episode_ref", pa.string()),  # keyed-hash pseudonym
+            pa.field("admission_date", pa.date32()),
+            pa.field("episode_end_date", pa.date32()),
+            pa.field("is_first_episode", pa.bool_()),
+            pa.field("cause_codes", pa.list_(pa.string())),  # upper case, e.g. ["S21.1", "X99.9"]
+            pa.field("age", pa.int16()),
+            pa.field("sex", pa.string()),
+            pa.field("date_method", pa.string()),  # "episode_end_date" or "admission_date"
+        ]
+        + _PLACE
+        + _PERIOD  # from episode_end_date, else admission_date
+    ),
+    "ae_assaults": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("site_code", pa.string()),
+            pa.field("arrival_at", pa.timestamp("s")),  # Europe/London wall-clock time
+            pa.field("assault_at", pa.timestamp("s")),  # Europe/London wall-clock time
+            pa.field("assault_method", pa.string()),
+            pa.field("assault_location_type", pa.string()),
+            pa.field("assault_location_description", pa.string()),
+            pa.field("age", pa.int16()),
+            pa.field("sex", pa.string()),
+            pa.field("hour", pa.int8()),
+            pa.field("weekday", pa.int8()),  # ISO: 1 Monday … 7 Sunday
+        ]
+        + _PLACE
+        + _PERIOD  # from assault_at
+    ),
+    "ambulance_assaults": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("incident_ref", pa.string()),  # keyed-hash pseudonym
+            pa.field("call_at", pa.timestamp("s")),  # Europe/London wall-clock time
+            pa.field("incident_type", pa.string()),
+            pa.field("age", pa.int16()),
+            pa.field("sex", pa.string()),
+            pa.field("latitude", pa.float64()),
+            pa.field("longitude", pa.float64()),
+            pa.field("hour", pa.int8()),
+            pa.field("weekday", pa.int8()),
+        ]
+        + _PLACE
+        + _PERIOD  # from call_at
+    ),
+    "police_uk_street": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("crime_id", pa.string()),  # published ID, blank for anti-social behaviour
+            pa.field("reported_by", pa.string()),
+            pa.field("falls_within", pa.string()),
+            pa.field("longitude", pa.float64()),
+            pa.field("latitude", pa.float64()),
+            pa.field("location", pa.string()),
+            pa.field("lsoa_name", pa.string()),
+            pa.field("crime_type", pa.string()),
+            pa.field("last_outcome_category", pa.string()),
+            pa.field("context", pa.string()),
+        ]
+        + _PLACE
+        + _PERIOD
+    ),
+    "police_uk_stop_search": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("search_type", pa.string()),
+            pa.field("searched_at", pa.timestamp("s")),  # Europe/London wall-clock time
+            pa.field("part_of_operation", pa.bool_()),
+            pa.field("policing_operation", pa.string()),
+            pa.field("latitude", pa.float64()),
+            pa.field("longitude", pa.float64()),
+            pa.field("gender", pa.string()),
+            pa.field("age_range", pa.string()),
+            pa.field("self_defined_ethnicity", pa.string()),
+            pa.field("officer_defined_ethnicity", pa.string()),
+            pa.field("legislation", pa.string()),
+            pa.field("object_of_search", pa.string()),
+            pa.field("outcome", pa.string()),
+            pa.field("outcome_linked_to_object", pa.bool_()),
+            pa.field("removal_of_outer_clothing", pa.bool_()),
+        ]
+        + _PLACE
+        + _PERIOD
+    ),
+    "ho_csp_tables": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("financial_year", pa.string()),
+            pa.field("quarter", pa.int8()),  # 1–4, null when the table has no quarters
+            pa.field("force_name", pa.string()),
+            pa.field("csp_name", pa.string()),
+            pa.field("csp_code", pa.string()),
+            pa.field("offence_code", pa.string()),
+            pa.field("offence_description", pa.string()),
+            pa.field("offence_group", pa.string()),
+            pa.field("offence_subgroup", pa.string()),
+            pa.field("count", pa.int64()),
+        ]
+    ),
+    "aggregate_counts": pa.schema(
+        _LINEAGE
+        + [
+            pa.field("source", pa.string()),
+            pa.field("measure", pa.string()),
+            pa.field("area_code", pa.string()),
+            pa.field("period", pa.string()),  # "2023-04" or "2023/24"
+            pa.field("period_type", pa.string()),  # "month" or "financial_year"
+            pa.field("financial_year", pa.string()),
+            pa.field("cohort", pa.string()),  # default "all"
+            pa.field("count", pa.int64()),  # null for indicators and supplier-suppressed cells
+            pa.field("value", pa.float64()),  # indicators
+            pa.field("suppressed", pa.bool_()),
+        ]
+    ),
+}
+
+# Import kinds (contracts.md section 5) and the table each writes.
+KIND_TABLE: dict[str, str] = {
+    "police-uk-street": "police_uk_street",
+    "police-uk-stop-search": "police_uk_stop_search",
+    "ho-csp-tables": "ho_csp_tables",
+    "police-crime": "police_crime",
+    "hospital-admissions": "hospital_admissions",
+    "ae-assaults": "ae_assaults",
+    "ambulance-assaults": "ambulance_assaults",
+    "aggregate-counts": "aggregate_counts",
+}

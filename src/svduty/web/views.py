@@ -1,0 +1,44 @@
+"""The signed-in shell: dashboard and import list."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from svduty.access.decorators import login_required
+from svduty.web import queries
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed-in users go to their dashboard; everyone else to the public site."""
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("web:dashboard"))
+    return HttpResponseRedirect(reverse("public:home"))
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: the app is up and its database answers."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    partnerships = queries.partnerships_of(user)  # type: ignore[arg-type]
+    recent_imports = queries.imports_visible_to(user)[:10]  # type: ignore[arg-type]
+    return render(
+        request,
+        "web/dashboard.html",
+        {"partnerships": partnerships, "recent_imports": recent_imports},
+    )
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    rows = queries.imports_visible_to(request.user)[:200]  # type: ignore[arg-type]
+    return render(request, "web/imports.html", {"imports": rows})
