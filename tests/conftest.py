@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Before Django reads its settings: state goes to a throwaway folder, never the developer's ./var.
-_TEST_HOME = Path(tempfile.mkdtemp(prefix="svduty-test-home-"))
-os.environ["SVDUTY_HOME"] = str(_TEST_HOME)
-os.environ.setdefault("SVDUTY_PSEUDONYM_KEY", "test-pseudonym-key")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

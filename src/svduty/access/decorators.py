@@ -14,6 +14,11 @@ from svduty.access.permissions import Permission, has_permission
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
+# Every view declares who may reach it (``svduty_access``): PUBLIC, SIGNED_IN or a Permission.
+# The permission walk in the tests fails for any URL whose view declares nothing.
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
 
 def permission_required(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
     """Anonymous users go to sign in; signed-in users without ``permission`` anywhere get 403.
@@ -31,6 +36,7 @@ def permission_required(permission: Permission) -> Callable[[ViewFunc], ViewFunc
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapped.svduty_access = permission  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -45,4 +51,11 @@ def login_required(view: ViewFunc) -> ViewFunc:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
+    wrapped.svduty_access = SIGNED_IN  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
+
+
+def public(view: ViewFunc) -> ViewFunc:
+    """Declares a view open to everyone, signed in or not. It must show only published material."""
+    view.svduty_access = PUBLIC  # type: ignore[attr-defined]
+    return view

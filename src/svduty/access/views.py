@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svduty.access import queries
-from svduty.access.decorators import login_required, permission_required
+from svduty.access.decorators import login_required, permission_required, public
 from svduty.access.forms import OneTimeCodeForm, SignInForm
 from svduty.access.permissions import Permission
 
@@ -30,6 +30,7 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
 
+@public
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)

@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 
-from svduty.access.decorators import login_required
+from svduty.access.decorators import login_required, public
 from svduty.web import queries
 
 
+@public
 def home(request: HttpRequest) -> HttpResponse:
     """Signed-in users go to their dashboard; everyone else to the public site."""
     if request.user.is_authenticated:
@@ -17,6 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("public:home"))
 
 
+@public
 def health(request: HttpRequest) -> HttpResponse:
     """For load balancers: the app is up and its database answers."""
     from django.db import connection
