@@ -83,3 +83,26 @@ def test_an_administrator_can_search_the_audit_trail(client: Client) -> None:
     assert b"Findable Fire Service" in response.content
     response = client.get(reverse("access:audit"), {"q": "no-such-thing-anywhere"})
     assert b"Findable Fire Service" not in response.content
+
+
+def test_the_database_itself_refuses_to_change_or_delete_audit_events() -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    OrganisationFactory()
+    event_id = AuditEvent.objects.values_list("id", flat=True).first()
+    table = AuditEvent._meta.db_table
+    for statement in (f"UPDATE {table} SET summary = 'x' WHERE id = %s",
+                      f"DELETE FROM {table} WHERE id = %s"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event_id])
+
+
+def test_deleting_a_user_keeps_their_audit_events_and_name() -> None:
+    user = UserFactory(username="leaver")
+    OrganisationFactory()
+    from svduty.access import audit
+
+    audit.record(action="export", summary="exported a table", by=user)
+    user.delete()
+    event = AuditEvent.objects.get(action="export")
+    assert event.actor_name == "leaver"

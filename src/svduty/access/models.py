@@ -149,8 +149,10 @@ class AuditEvent(models.Model):
         ACTION = "action"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No database constraint: a user's deletion must not touch (update) their audit events.
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="kept if the user goes")
     action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
