@@ -31,5 +31,5 @@ def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("access", "0002_initial")]
+    dependencies = [("access", "0003_audit_actor_unconstrained")]
     operations = [migrations.RunPython(forwards, backwards)]
