@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0003_audit_append_only'),
+        ('access', '0002_initial'),
     ]
 
     operations = [
