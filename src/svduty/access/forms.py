@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from svduty.web.forms import GovukForm
+
 
 class SignInForm(AuthenticationForm):
     """Username and password, with messages that do not reveal which was wrong."""
@@ -15,7 +17,7 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(GovukForm):
     """The six-digit code from an authenticator app."""
 
     code = forms.RegexField(
@@ -27,6 +29,7 @@ class OneTimeCodeForm(forms.Form):
             "invalid": "Enter the code as 6 digits, for example 123456",
         },
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
+                   "class": "govuk-input--width-10"}
         ),
     )

@@ -1,0 +1,54 @@
+"""Reading the analytic store: DuckDB views over the Parquet files of completed imports only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+
+from svduty.datasets.models import Import
+from svduty.datasets.stored import KIND_TABLE, TABLES
+from svduty.partnership.models import Partnership
+
+LIVE_STATUSES = (Import.Status.COMPLETED,)
+
+
+def parquet_path(*, partnership_slug: str, table: str, import_id: str) -> Path:
+    """Where an import's rows for ``table`` are stored."""
+    return Path(settings.STORE_DIR) / partnership_slug / table / f"{import_id}.parquet"
+
+
+def live_files(partnership: Partnership) -> dict[str, list[Path]]:
+    """For each table, the Parquet files of the partnership's completed imports."""
+    files: dict[str, list[Path]] = {table: [] for table in TABLES}
+    imports = Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES)
+    for kind, import_id in imports.values_list("kind", "id"):
+        table = KIND_TABLE.get(kind)
+        if table is None:
+            continue
+        path = parquet_path(partnership_slug=partnership.slug, table=table, import_id=str(import_id))
+        if path.exists():
+            files[table].append(path)
+    return files
+
+
+def analytic_connection(
+    partnership: Partnership, *, memory_limit: str = "1GB", threads: int = 2
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table over the live Parquet files.
+
+    Tables with no data yet are empty views with the stored schema, so queries never fail for want
+    of an import.
+    """
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    for table, paths in live_files(partnership).items():
+        if paths:
+            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in sorted(paths))
+            con.execute(
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], union_by_name=true)"
+            )
+        else:
+            con.register(f"_empty_{table}", TABLES[table].empty_table())
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+    return con
