@@ -214,6 +214,11 @@ def manage(ctx: click.Context) -> None:
     execute_from_command_line(["svduty manage", *ctx.args])
 
 
+@main.group(name="import")
+def import_group() -> None:
+    """Import geography (ons-lookup, lsoa-lookup, boundaries, population) or partner data."""
+
+
 def _register_domain_commands() -> None:
     """Attach the commands that domain packages define (import, measures, …)."""
     from importlib import import_module
