@@ -66,7 +66,7 @@ def load_ons_lookup(*, lookup: OnsLookup, by: User | None, vintage: int | None =
                                   "give it with --vintage (e.g. --vintage 2024)")
     counts = {"created": 0, "updated": 0, "links": 0}
     for row in lookup.rows:
-        row_year = row.vintage or year
+        row_year = vintage or row.vintage or year
         lad = _area(row.lad_code, row.lad_name, AreaLevel.LAD, row_year, counts)
         csp = _area(row.csp_code, row.csp_name, AreaLevel.CSP, row_year, counts)
         pfa = _area(row.pfa_code, row.pfa_name, AreaLevel.PFA, row_year, counts)
@@ -96,11 +96,8 @@ def load_lsoa_lookup(
     for row in lookup.rows:
         lad = _latest(row.lad_code, AreaLevel.LAD)
         if lad is None:
-            if not row.lad_name:
-                skipped += 1
-                continue
-            lad = _area(row.lad_code, row.lad_name, AreaLevel.LAD, lookup.lad_vintage or year,
-                        counts)
+            lad = _area(row.lad_code, row.lad_name or row.lad_code, AreaLevel.LAD,
+                        lookup.lad_vintage or year, counts)
         lsoa = _area(row.lsoa_code, row.lsoa_name or row.lsoa_code, AreaLevel.LSOA, year, counts)
         _link(lsoa, lad, lookup.file, counts)
     summary = LoadSummary(counts["created"], counts["updated"], counts["links"], skipped)

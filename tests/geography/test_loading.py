@@ -1,0 +1,77 @@
+"""Loading geography into the database: the real ONS lookup, boundaries and populations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from svduty.geography import actions, readers
+from svduty.geography.models import Area, AreaLink, Population
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_real_ons_lookup_loads_every_district_csp_and_force_area(shared_data: Path) -> None:
+    lookup = readers.read_ons_lookup(shared_data / "geography" / "lad_to_csp_pfa_dec2019.csv")
+    actions.load_ons_lookup(lookup=lookup, by=None)
+    assert Area.objects.filter(level="lad").count() == 331
+    assert Area.objects.filter(level="csp").count() == 314
+    assert Area.objects.filter(level="pfa").count() == 43
+    # North Northamptonshire (E06000061) sits in several CSPs in this vintage.
+    north_northants = Area.objects.get(code="E06000061", level="lad")
+    assert north_northants.parent_links.count() >= 2
+    # Hartlepool's CSP is in Cleveland.
+    assert AreaLink.objects.filter(child__code="E22000027", parent__code="E23000013").exists()
+
+
+def test_loading_the_same_lookup_twice_changes_nothing(shared_data: Path) -> None:
+    lookup = readers.read_ons_lookup(shared_data / "geography" / "lad_to_csp_pfa_dec2019.csv")
+    actions.load_ons_lookup(lookup=lookup, by=None)
+    before = (Area.objects.count(), AreaLink.objects.count())
+    summary = actions.load_ons_lookup(lookup=lookup, by=None)
+    assert (Area.objects.count(), AreaLink.objects.count()) == before
+    assert summary.areas_created == summary.links_created == 0
+
+
+def test_district_boundaries_attach_to_districts_from_the_lookup(shared_data: Path) -> None:
+    lookup = readers.read_ons_lookup(shared_data / "geography" / "lad_to_csp_pfa_dec2019.csv")
+    actions.load_ons_lookup(lookup=lookup, by=None)
+    shapes = readers.read_boundaries(
+        shared_data / "geography" / "boundaries" / "northumbria" / "northumbria_districts.geojson",
+        level="lad",
+    )
+    actions.load_boundaries(boundaries=shapes, level="lad", by=None)
+    with_boundary = Area.objects.filter(level="lad", boundary__isnull=False)
+    assert with_boundary.count() == 6
+    newcastle = with_boundary.get(code="E08000021")
+    assert -1.8 < newcastle.min_lon < newcastle.max_lon < -1.5
+
+
+def test_populations_are_kept_for_known_areas_only(shared_data: Path) -> None:
+    lookup = readers.read_ons_lookup(shared_data / "geography" / "lad_to_csp_pfa_dec2019.csv")
+    actions.load_ons_lookup(lookup=lookup, by=None)
+    rows = readers.read_population(
+        shared_data / "population" / "ons_mid2017_population_by_gss_code.json", year=2017
+    )
+    summary = actions.load_population(rows=rows, by=None, source="mid-2017")
+    assert summary.skipped > 30000  # LSOAs and wards not loaded
+    hartlepool = Population.objects.get(area__code="E06000001", year=2017, age_band="all")
+    assert 90000 < hartlepool.count < 95000
+
+
+def test_a_lookup_with_missing_columns_exits_2_naming_the_file_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "lookup.csv"
+    bad.write_text("LAD24CD,LAD24NM\nE06000001,Hartlepool\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "svduty", "import", "ons-lookup", str(bad)],
+        capture_output=True, text=True, check=False,
+        env={"SVDUTY_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "lookup.csv" in result.stderr
+    assert "CSP" in result.stderr
