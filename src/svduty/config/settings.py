@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "svduty.partnership",
     "svduty.datasets",
     "svduty.analysis",
+    "svduty.documents",
+    "svduty.strategy",
+    "svduty.funding",
+    "svduty.decisions",
     "svduty.public",
     "svduty.web",
 ]

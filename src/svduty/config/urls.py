@@ -5,6 +5,10 @@ from django.urls import include, path
 urlpatterns = [
     path("account/", include("svduty.access.urls")),
     path("jobs/", include("svduty.jobs.urls")),
+    path("partnership/", include("svduty.partnership.urls")),
+    path("strategy/", include("svduty.strategy.urls")),
+    path("funding/", include("svduty.funding.urls")),
+    path("decisions/", include("svduty.decisions.urls")),
     path("public/", include("svduty.public.urls")),
     path("", include("svduty.web.urls")),
 ]

@@ -1,0 +1,1 @@
+"""PCC decision records: request, statutory officer approval, decision, publication or deferral."""

@@ -1,0 +1,6 @@
+"""URLs of the decisions app."""
+
+from django.urls import URLPattern
+
+app_name = "decisions"
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+"""The strategy: versions, priorities, annual activity plans, actions and progress, annual review."""
