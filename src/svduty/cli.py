@@ -149,16 +149,45 @@ def _serve(*, host: str, port: int, workers: int = 2, with_worker: bool = True) 
 
 
 @main.command()
-def worker() -> None:
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+def worker(burst: bool) -> None:
     """Run background jobs: the database queue by default, Redis when REDIS_URL is set."""
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
 
+    from svduty.datasets.actions import sweep_abandoned_imports
+
+    sweep_abandoned_imports()
     if settings.REDIS_URL:
-        call_command("rqworker", "default", job_class="django_tasks_rq.backend.Job")
+        call_command("rqworker", "default", job_class="django_tasks_rq.backend.Job", burst=burst)
+    elif burst:
+        call_command("db_worker", batch=True, interval=0.1)
     else:
         call_command("db_worker", interval=0.5)
+
+
+@main.command(name="check-worker")
+@click.option("--timeout", default=30, show_default=True, help="Seconds to wait for the worker.")
+def check_worker(timeout: int) -> None:
+    """Enqueue a self-check job and wait until a worker has run it (exit 1 if none does)."""
+    import time
+
+    setup_django()
+    migrate()
+    from svduty.jobs.models import Job
+    from svduty.jobs.runner import start_job
+
+    job = start_job(kind="self-check", params={"steps": 3}, background=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.2)
+    if job.status != Job.Status.SUCCEEDED:
+        raise click.ClickException(f"no worker ran job {job.pk} within {timeout} s ({job.status})")
+    click.echo(f"A worker ran job {job.pk}: {job.status}")
 
 
 @main.command()

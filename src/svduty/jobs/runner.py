@@ -34,6 +34,15 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+@handler("self-check")
+def self_check(job: Job, progress: Progress) -> dict[str, Any]:
+    """A job that does nothing but report progress: proves a worker is running jobs."""
+    steps = int(job.params.get("steps", 5))
+    for step in range(1, steps + 1):
+        progress(step / steps, f"step {step} of {steps}")
+    return {"steps": steps}
+
+
 def start_job(
     *,
     kind: str,
