@@ -25,7 +25,11 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host not in {"127.0.0.1", "localhost", "::1"} and not host.startswith("/"):
+    if (
+        isinstance(host, str)
+        and host not in {"127.0.0.1", "localhost", "::1"}
+        and not host.startswith("/")
+    ):
         raise RuntimeError(f"tests may not reach the network ({host})")
     return _real_connect(self, address)
 

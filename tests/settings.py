@@ -1,4 +1,4 @@
-"""Settings for the test suite: the real settings, with throwaway state and fast password hashing."""
+"""Settings for the test suite: the real settings, throwaway state, fast password hashing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tempfile
 os.environ["SVDUTY_HOME"] = tempfile.mkdtemp(prefix="svduty-test-home-")
 os.environ.setdefault("SVDUTY_PSEUDONYM_KEY", "test-pseudonym-key")
 
-from svduty.config.settings import *  # noqa: E402, F403
+from svduty.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 STORAGES = {

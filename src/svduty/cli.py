@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -121,9 +120,20 @@ def _serve(*, host: str, port: int, workers: int = 2, with_worker: bool = True) 
         processes.append(subprocess.Popen([python, "-m", "svduty", "worker"]))
     web = subprocess.Popen(
         [
-            python, "-m", "gunicorn", "svduty.config.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--timeout", "120",
+            python,
+            "-m",
+            "gunicorn",
+            "svduty.config.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
     )
     processes.append(web)
@@ -216,8 +226,14 @@ def createadmin(username: str, email: str, password_stdin: bool) -> None:
         actions.create_administrator(username=username, email=email, password=password)
     except ValueError as exc:
         raise InputRefused(str(exc)) from exc
-    click.echo(f"Created system administrator {username}. They set up two-factor authentication "
-               "when they first sign in.")
+    finally:
+        from svduty.access import audit
+
+        audit.reset_context(token)
+    click.echo(
+        f"Created system administrator {username}. They set up two-factor authentication "
+        "when they first sign in."
+    )
 
 
 @main.command()

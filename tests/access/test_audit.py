@@ -53,10 +53,16 @@ def test_audit_events_cannot_be_edited_or_deleted() -> None:
 
 def test_sign_in_success_and_failure_are_audited_with_the_address(client: Client) -> None:
     user = member(Role.ANALYST)
-    client.post(reverse("access:login"), {"username": user.username, "password": "wrong"},
-                REMOTE_ADDR="10.1.2.3")
-    client.post(reverse("access:login"), {"username": user.username, "password": PASSWORD},
-                REMOTE_ADDR="10.1.2.3")
+    client.post(
+        reverse("access:login"),
+        {"username": user.username, "password": "wrong"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    client.post(
+        reverse("access:login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.1.2.3",
+    )
     failed = AuditEvent.objects.get(action="login_failed")
     assert user.username in failed.summary
     assert failed.ip_address == "10.1.2.3"
@@ -74,7 +80,9 @@ def test_changes_made_through_a_request_record_who_made_them(client: Client) -> 
 
 def test_an_administrator_can_search_the_audit_trail(client: Client) -> None:
     admin = member(Role.SYSTEM_ADMINISTRATOR)
-    Organisation.objects.create(name="Findable Fire Service", slug="findable", kind="fire_and_rescue")
+    Organisation.objects.create(
+        name="Findable Fire Service", slug="findable", kind="fire_and_rescue"
+    )
     from tests.web.helpers import sign_in
 
     sign_in(client, admin)
@@ -91,8 +99,10 @@ def test_the_database_itself_refuses_to_change_or_delete_audit_events() -> None:
     OrganisationFactory()
     event_id = AuditEvent.objects.values_list("id", flat=True).first()
     table = AuditEvent._meta.db_table
-    for statement in (f"UPDATE {table} SET summary = 'x' WHERE id = %s",
-                      f"DELETE FROM {table} WHERE id = %s"):
+    for statement in (
+        f"UPDATE {table} SET summary = 'x' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [event_id])
 

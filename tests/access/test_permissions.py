@@ -1,4 +1,4 @@
-"""The Permission enum and has_permission: deny by default, scoped to partnership or organisation."""
+"""Permission and has_permission: deny by default, scoped to partnership or organisation."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ def test_a_scrutiny_reader_sees_published_material_and_aggregates_only() -> None
     reader = member(Role.SCRUTINY_READER)
     granted = {p for p in Permission if has_permission(reader, p)}
     assert granted == {
-        Permission.PUBLISHED_VIEW, Permission.AGGREGATES_VIEW, Permission.PARTNERSHIP_VIEW
+        Permission.PUBLISHED_VIEW,
+        Permission.AGGREGATES_VIEW,
+        Permission.PARTNERSHIP_VIEW,
     }
 
 

@@ -112,6 +112,9 @@ def test_the_production_profile_passes_djangos_deployment_checks(tmp_path: objec
     }
     result = subprocess.run(
         [sys.executable, "-m", "svduty", "manage", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -69,7 +69,9 @@ def test_a_lookup_with_missing_columns_exits_2_naming_the_file_and_changes_nothi
     bad.write_text("LAD24CD,LAD24NM\nE06000001,Hartlepool\n")
     result = subprocess.run(
         [sys.executable, "-m", "svduty", "import", "ons-lookup", str(bad)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"SVDUTY_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2, result.stderr

@@ -32,8 +32,12 @@ def _failing(job: Job, progress: Progress) -> dict[str, Any]:
 
 def test_a_job_run_now_reports_progress_and_keeps_its_result() -> None:
     seen: list[float] = []
-    job = start_job(kind="test-counting", params={}, background=False,
-                    on_progress=lambda fraction, message: seen.append(fraction))
+    job = start_job(
+        kind="test-counting",
+        params={},
+        background=False,
+        on_progress=lambda fraction, message: seen.append(fraction),
+    )
     assert seen == [0.25, 0.5, 0.75, 1.0]
     assert job.status == Job.Status.SUCCEEDED
     assert job.result == {"counted": 4}
@@ -58,13 +62,23 @@ def _redis_is_up() -> bool:
 
 
 def _svduty(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "svduty", *args], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "svduty", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("backend", ["database", "redis"])
 def test_a_separate_worker_runs_queued_jobs(tmp_path: Path, backend: str) -> None:
-    env = {**os.environ, "SVDUTY_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "svduty.config.settings"}
+    env = {
+        **os.environ,
+        "SVDUTY_HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "svduty.config.settings",
+    }
     env.pop("DATABASE_URL", None)  # a throwaway SQLite database of its own
     if backend == "redis":
         if not _redis_is_up():
@@ -75,8 +89,12 @@ def test_a_separate_worker_runs_queued_jobs(tmp_path: Path, backend: str) -> Non
     assert _svduty(["init"], env).returncode == 0
     log = tmp_path / "worker.log"
     with log.open("w") as output:
-        worker = subprocess.Popen([sys.executable, "-m", "svduty", "worker"], env=env,
-                                  stdout=output, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "svduty", "worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         try:
             result = _svduty(["check-worker", "--timeout", "60"], env)
         finally:

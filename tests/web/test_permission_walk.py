@@ -72,16 +72,28 @@ def world() -> dict[str, Any]:
     org_b = OrganisationFactory(name="B's council", partnership=PartnershipFactory())
     outsiders = {role: member(role, org_b) for role in Role}
     imp = Import.objects.create(
-        partnership=partnership_a, kind="police-crime", status="completed", organisation=org_a,
+        partnership=partnership_a,
+        kind="police-crime",
+        status="completed",
+        organisation=org_a,
         files=[{"name": f"{PRIVATE_MARKER}.csv", "sha256": "0" * 64, "encoding": "utf-8"}],
         rows={"read": 1, "stored": 1, "quarantined": 0, "rejected": 0},
     )
-    AuditEvent.objects.create(action="action", summary=f"did {PRIVATE_MARKER}",
-                              partnership_slug=partnership_a.slug)
-    job = Job.objects.create(kind="import", created_by=users[Role.ANALYST],
-                             message=PRIVATE_MARKER, partnership_slug=partnership_a.slug)
-    values = {"slug": partnership_a.slug, "job_id": str(job.pk), "import_id": str(imp.pk),
-              "partnership": partnership_a.slug}
+    AuditEvent.objects.create(
+        action="action", summary=f"did {PRIVATE_MARKER}", partnership_slug=partnership_a.slug
+    )
+    job = Job.objects.create(
+        kind="import",
+        created_by=users[Role.ANALYST],
+        message=PRIVATE_MARKER,
+        partnership_slug=partnership_a.slug,
+    )
+    values = {
+        "slug": partnership_a.slug,
+        "job_id": str(job.pk),
+        "import_id": str(imp.pk),
+        "partnership": partnership_a.slug,
+    }
     return {"users": users, "outsiders": outsiders, "values": values, "partnership": partnership_a}
 
 

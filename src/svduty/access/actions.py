@@ -21,19 +21,27 @@ def create_administrator(*, username: str, email: str, password: str) -> User:
     )
     user = User.objects.create_user(username=username, email=email, password=password)
     Membership.objects.create(user=user, organisation=operations, role=Role.SYSTEM_ADMINISTRATOR)
-    audit.record(action=AuditEvent.Action.ACTION, summary=f"Made {username} a system administrator",
-                 obj=user)
+    audit.record(
+        action=AuditEvent.Action.ACTION, summary=f"Made {username} a system administrator", obj=user
+    )
     return user
 
 
 @transaction.atomic
 def add_member(
-    *, organisation: Organisation, username: str, email: str, role: Role, password: str | None,
-    first_name: str = "", last_name: str = "",
+    *,
+    organisation: Organisation,
+    username: str,
+    email: str,
+    role: Role,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
     """A user with a role in an organisation (creating the user if new)."""
     user, created = User.objects.get_or_create(
-        username=username, defaults={"email": email, "first_name": first_name, "last_name": last_name}
+        username=username,
+        defaults={"email": email, "first_name": first_name, "last_name": last_name},
     )
     if created:
         if password:
@@ -42,6 +50,9 @@ def add_member(
             user.set_unusable_password()
         user.save()
     Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
-    audit.record(action=AuditEvent.Action.ACTION,
-                 summary=f"Gave {username} the role {role.label} at {organisation}", obj=organisation)
+    audit.record(
+        action=AuditEvent.Action.ACTION,
+        summary=f"Gave {username} the role {role.label} at {organisation}",
+        obj=organisation,
+    )
     return user

@@ -29,7 +29,11 @@ class OneTimeCodeForm(GovukForm):
             "invalid": "Enter the code as 6 digits, for example 123456",
         },
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
-                   "class": "govuk-input--width-10"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
         ),
     )

@@ -12,7 +12,7 @@ from svduty.access import audit
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address (REMOTE_ADDR; a proxy must set it, e.g. gunicorn's forwarded-allow-ips)."""
+    """The client's address (REMOTE_ADDR; behind a proxy, see gunicorn's forwarded-allow-ips)."""
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -53,7 +53,7 @@ class TwoFactorRequiredMiddleware:
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
             and user.requires_two_factor  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             from django_otp import devices_for_user
 

@@ -59,7 +59,9 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     csp_code = models.CharField(
-        max_length=9, blank=True, help_text="ONS code of the CSP area, for community safety partnerships"
+        max_length=9,
+        blank=True,
+        help_text="ONS code of the CSP area, for community safety partnerships",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -151,7 +153,11 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     # No database constraint: a user's deletion must not touch (update) their audit events.
     actor = models.ForeignKey(
-        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="kept if the user goes")
@@ -171,7 +177,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.summary}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.summary}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

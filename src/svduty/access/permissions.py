@@ -38,6 +38,16 @@ class Permission(StrEnum):
     EXPORTS_CREATE = "exports_create"
     DECISIONS_APPROVE = "decisions_approve"
     DECISIONS_DECIDE = "decisions_decide"
+    DECISIONS_VIEW = "decisions_view"
+    DECISIONS_EDIT = "decisions_edit"
+    DECISIONS_PUBLISH = "decisions_publish"
+    STRATEGY_VIEW = "strategy_view"
+    STRATEGY_EDIT = "strategy_edit"
+    ACTION_PROGRESS_OWN = "action_progress_own"
+    FUNDING_VIEW = "funding_view"
+    FUNDING_EDIT = "funding_edit"
+    CALLS_MANAGE = "calls_manage"
+    APPLICATIONS_ASSESS = "applications_assess"
     AUDIT_VIEW = "audit_view"
     USERS_MANAGE = "users_manage"
     ORGANISATIONS_MANAGE = "organisations_manage"
@@ -69,7 +79,7 @@ def has_permission(
     if not user.is_authenticated or not user.is_active:
         return False
     for membership in user.active_memberships():
-        if permission not in ROLES[membership.role].permissions:
+        if permission not in ROLES[Role(membership.role)].permissions:
             continue
         org = membership.organisation
         if membership.role == Role.SYSTEM_ADMINISTRATOR and not permission.value.endswith("_own"):

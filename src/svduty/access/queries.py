@@ -28,7 +28,9 @@ def filter_audit_events(
 ) -> QuerySet[AuditEvent]:
     """Narrow a set of events by free text, actor's username and action."""
     if q:
-        events = events.filter(Q(summary__icontains=q) | Q(object_type__icontains=q) | Q(path__icontains=q))
+        events = events.filter(
+            Q(summary__icontains=q) | Q(object_type__icontains=q) | Q(path__icontains=q)
+        )
     if actor:
         events = events.filter(actor_name__iexact=actor)
     if action:

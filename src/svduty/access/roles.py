@@ -41,13 +41,19 @@ _READ_PUBLISHED = {P.PUBLISHED_VIEW, P.AGGREGATES_VIEW, P.PARTNERSHIP_VIEW}
 ROLES: dict[Role, RoleDescription] = {
     Role.SYSTEM_ADMINISTRATOR: RoleDescription(
         Role.SYSTEM_ADMINISTRATOR,
-        "Runs the svduty installation: creates partnerships, organisations and user accounts, loads "
-        "geography and frameworks, and searches the audit trail. Does not see record-level partner "
-        "data unless also given the analyst role.",
+        "Runs the svduty installation: creates partnerships, organisations and user accounts, "
+        "loads geography and frameworks, and searches the audit trail. Does not see record-level "
+        "partner data unless also given the analyst role.",
         frozenset(
             _READ_PUBLISHED
-            | {P.USERS_MANAGE, P.ORGANISATIONS_MANAGE, P.AUDIT_VIEW, P.GEOGRAPHY_MANAGE,
-               P.PARTNERSHIP_MANAGE, P.JOBS_VIEW}
+            | {
+                P.USERS_MANAGE,
+                P.ORGANISATIONS_MANAGE,
+                P.AUDIT_VIEW,
+                P.GEOGRAPHY_MANAGE,
+                P.PARTNERSHIP_MANAGE,
+                P.JOBS_VIEW,
+            }
         ),
         requires_two_factor=True,
     ),
@@ -55,33 +61,74 @@ ROLES: dict[Role, RoleDescription] = {
         Role.PARTNERSHIP_LEAD,
         "Leads the partnership for the local policing body or violence reduction unit: manages its "
         "members, requirements and self-assessments, reviews every member's returns and uploads, "
-        "rolls back imports, approves and publishes documents. Sees aggregates, not record-level "
-        "rows.",
+        "rolls back imports, approves and publishes documents, keeps the strategy and its activity "
+        "plans, records grants, spend and funded work, runs calls for proposals and drafts decision "
+        "requests. Sees aggregates, not record-level rows.",
         frozenset(
             _READ_PUBLISHED
-            | {P.PARTNERSHIP_MANAGE, P.MEMBERS_MANAGE, P.RETURNS_VIEW_ALL, P.RETURNS_REVIEW,
-               P.IMPORTS_VIEW_ALL, P.IMPORT_CREATE, P.IMPORT_ROLLBACK, P.DOCUMENTS_EDIT,
-               P.DOCUMENT_APPROVE, P.DOCUMENT_PUBLISH, P.AUDIT_VIEW, P.JOBS_VIEW}
+            | {
+                P.PARTNERSHIP_MANAGE,
+                P.MEMBERS_MANAGE,
+                P.RETURNS_VIEW_ALL,
+                P.RETURNS_REVIEW,
+                P.IMPORTS_VIEW_ALL,
+                P.IMPORT_CREATE,
+                P.IMPORT_ROLLBACK,
+                P.DOCUMENTS_EDIT,
+                P.DOCUMENT_APPROVE,
+                P.DOCUMENT_PUBLISH,
+                P.AUDIT_VIEW,
+                P.JOBS_VIEW,
+                P.STRATEGY_VIEW,
+                P.STRATEGY_EDIT,
+                P.FUNDING_VIEW,
+                P.FUNDING_EDIT,
+                P.CALLS_MANAGE,
+                P.APPLICATIONS_ASSESS,
+                P.DECISIONS_VIEW,
+                P.DECISIONS_EDIT,
+            }
         ),
         requires_two_factor=True,
     ),
     Role.ANALYST: RoleDescription(
         Role.ANALYST,
         "The partnership's analyst: imports partner data, works with record-level rows in the "
-        "analytic store, maintains the local definition's executable rule and produces the strategic "
-        "needs assessment and its documents. The only role that sees record-level data.",
+        "analytic store, maintains the local definition's executable rule and produces the "
+        "strategic needs assessment and its documents. The only role that sees record-level data.",
         frozenset(
             _READ_PUBLISHED
-            | {P.RECORDS_VIEW, P.IMPORTS_VIEW_ALL, P.IMPORT_CREATE, P.RETURNS_VIEW_ALL,
-               P.DEFINITIONS_EDIT, P.DOCUMENTS_EDIT, P.JOBS_VIEW, P.EXPORTS_CREATE}
+            | {
+                P.RECORDS_VIEW,
+                P.IMPORTS_VIEW_ALL,
+                P.IMPORT_CREATE,
+                P.RETURNS_VIEW_ALL,
+                P.DEFINITIONS_EDIT,
+                P.DOCUMENTS_EDIT,
+                P.JOBS_VIEW,
+                P.EXPORTS_CREATE,
+                P.STRATEGY_VIEW,
+            }
         ),
     ),
     Role.CONTRIBUTOR: RoleDescription(
         Role.CONTRIBUTOR,
-        "A named officer of one member organisation (a council, the fire service, a health board…): "
-        "answers that organisation's self-assessments and returns, uploads its data files and reads "
-        "their import reports. Sees nothing of other organisations' returns and no record-level rows.",
-        frozenset(_READ_PUBLISHED | {P.RETURNS_EDIT_OWN, P.IMPORTS_VIEW_OWN, P.IMPORT_CREATE_OWN}),
+        "A named officer of one member organisation (a council, the fire service, a health "
+        "board…): answers that organisation's self-assessments and returns, uploads its data files "
+        "and reads their import reports, reports progress on the strategy actions it leads and, "
+        "when named as an assessor, scores applications to calls for proposals. Sees nothing of "
+        "other organisations' returns and no record-level rows.",
+        frozenset(
+            _READ_PUBLISHED
+            | {
+                P.RETURNS_EDIT_OWN,
+                P.IMPORTS_VIEW_OWN,
+                P.IMPORT_CREATE_OWN,
+                P.STRATEGY_VIEW,
+                P.ACTION_PROGRESS_OWN,
+                P.APPLICATIONS_ASSESS,
+            }
+        ),
     ),
     Role.SCRUTINY_READER: RoleDescription(
         Role.SCRUTINY_READER,
@@ -92,15 +139,30 @@ ROLES: dict[Role, RoleDescription] = {
     Role.DECISION_MAKER: RoleDescription(
         Role.DECISION_MAKER,
         "The commissioner or deputy: takes decisions on funding requests after statutory officers "
-        "have approved them, declaring any interest.",
-        frozenset(_READ_PUBLISHED | {P.DECISIONS_DECIDE}),
+        "have approved them, declaring any interest. Reads the requests, the strategy and the "
+        "funding they concern.",
+        frozenset(
+            _READ_PUBLISHED
+            | {P.DECISIONS_DECIDE, P.DECISIONS_VIEW, P.FUNDING_VIEW, P.STRATEGY_VIEW}
+        ),
         requires_two_factor=True,
     ),
     Role.STATUTORY_OFFICER: RoleDescription(
         Role.STATUTORY_OFFICER,
         "The chief executive or chief finance officer: confirms that advice was taken before a "
-        "decision is put to the decision maker.",
-        frozenset(_READ_PUBLISHED | {P.DECISIONS_APPROVE}),
+        "decision is put to the decision maker, then publishes the decision record as soon as "
+        "practicable or records why, and until when, its publication is deferred. Reads the "
+        "requests, the strategy and the funding they concern.",
+        frozenset(
+            _READ_PUBLISHED
+            | {
+                P.DECISIONS_APPROVE,
+                P.DECISIONS_PUBLISH,
+                P.DECISIONS_VIEW,
+                P.FUNDING_VIEW,
+                P.STRATEGY_VIEW,
+            }
+        ),
         requires_two_factor=True,
     ),
 }

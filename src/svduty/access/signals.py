@@ -40,35 +40,50 @@ def _audit_save(
         return
     after = audit.field_values(instance)
     if created:
-        audit.record(action=AuditEvent.Action.CREATE, summary=f"Created {sender._meta.verbose_name} "
-                     f"“{instance}”", obj=instance, changes={"after": after})
+        audit.record(
+            action=AuditEvent.Action.CREATE,
+            summary=f"Created {sender._meta.verbose_name} “{instance}”",
+            obj=instance,
+            changes={"after": after},
+        )
     else:
         before = getattr(instance, "_audit_snapshot", {})
         diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         if not diff:
             return
-        audit.record(action=AuditEvent.Action.UPDATE, summary=f"Changed {sender._meta.verbose_name} "
-                     f"“{instance}”: {', '.join(sorted(diff))}", obj=instance, changes=diff)
+        audit.record(
+            action=AuditEvent.Action.UPDATE,
+            summary=f"Changed {sender._meta.verbose_name} “{instance}”: {', '.join(sorted(diff))}",
+            obj=instance,
+            changes=diff,
+        )
     instance._audit_snapshot = after  # type: ignore[attr-defined]
 
 
 @receiver(post_delete)
 def _audit_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
     if _is_audited(sender):
-        audit.record(action=AuditEvent.Action.DELETE, summary=f"Deleted {sender._meta.verbose_name} "
-                     f"“{instance}”", obj=instance, changes={"before": audit.field_values(instance)})
+        audit.record(
+            action=AuditEvent.Action.DELETE,
+            summary=f"Deleted {sender._meta.verbose_name} “{instance}”",
+            obj=instance,
+            changes={"before": audit.field_values(instance)},
+        )
 
 
 @receiver(user_logged_in)
 def _audit_login(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
-    audit.record(action=AuditEvent.Action.LOGIN, summary=f"{user.get_username()} signed in", by=user)
+    audit.record(
+        action=AuditEvent.Action.LOGIN, summary=f"{user.get_username()} signed in", by=user
+    )
 
 
 @receiver(user_logged_out)
 def _audit_logout(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
     if user is not None:
-        audit.record(action=AuditEvent.Action.LOGOUT, summary=f"{user.get_username()} signed out",
-                     by=user)
+        audit.record(
+            action=AuditEvent.Action.LOGOUT, summary=f"{user.get_username()} signed out", by=user
+        )
 
 
 @receiver(user_login_failed)

@@ -61,7 +61,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor authentication is set up.")
             return HttpResponseRedirect(_next_url(request))
         form.add_error("code", "The code is wrong or has expired. Enter the current code")
-    qr_svg = segno.make(device.config_url).svg_inline(scale=4, title="QR code for your authenticator app")
+    qr_svg = segno.make(device.config_url).svg_inline(
+        scale=4, title="QR code for your authenticator app"
+    )
     context: dict[str, Any] = {
         "form": form,
         "qr_svg": qr_svg,
@@ -89,7 +91,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_next_url(request))
         form.add_error("code", "The code is wrong or has expired. Enter the current code")
     return render(
-        request, "access/two_factor_verify.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "access/two_factor_verify.html",
+        {"form": form, "next": request.GET.get("next", "")},
     )
 
 
@@ -113,7 +117,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
     from svduty.access.roles import ROLES, Role
 
     memberships = [
-        (m, ROLES[Role(m.role)]) for m in request.user.active_memberships()  # type: ignore[union-attr]
+        (m, ROLES[Role(m.role)])
+        for m in request.user.active_memberships()  # type: ignore[union-attr]
     ]
     return render(
         request,

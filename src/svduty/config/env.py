@@ -58,7 +58,11 @@ SETTINGS: tuple[Setting, ...] = (
         "1 requires two-factor authentication (TOTP) for system administrators and partnership "
         "leads.",
     ),
-    Setting("SVDUTY_EMAIL_URL", "console:", "Email: `console:` prints emails; `smtp://user:pass@host:port`."),
+    Setting(
+        "SVDUTY_EMAIL_URL",
+        "console:",
+        "Email: `console:` prints emails; `smtp://user:pass@host:port`.",
+    ),
     Setting("SVDUTY_DEFAULT_FROM_EMAIL", "svduty@localhost", "Sender address for reminders."),
     Setting("SVDUTY_LOG_LEVEL", "INFO", "Log level for svduty's own loggers."),
     Setting(

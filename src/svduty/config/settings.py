@@ -120,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "svduty.sqlite3",
+            "NAME": str(HOME / "svduty.sqlite3"),
             # WAL lets web processes read while the worker writes; IMMEDIATE avoids lock upgrades.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

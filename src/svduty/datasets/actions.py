@@ -83,23 +83,41 @@ def import_files(
     report = progress or (lambda fraction, message: None)
     content_sha = files_sha256(paths) + (f":{year}" if year else "")
     existing = Import.objects.filter(
-        partnership=partnership, kind=kind, content_sha256=content_sha,
+        partnership=partnership,
+        kind=kind,
+        content_sha256=content_sha,
         status=Import.Status.COMPLETED,
     ).first()
     if existing is not None:
         unchanged = Import.objects.create(
-            partnership=partnership, kind=kind, status=Import.Status.UNCHANGED,
-            content_sha256=content_sha, files=existing.files, rows=_zero_rows(existing),
-            periods=existing.periods, duplicate_of=existing, organisation=organisation,
-            source=source, created_by=by, completed_at=timezone.now(),
+            partnership=partnership,
+            kind=kind,
+            status=Import.Status.UNCHANGED,
+            content_sha256=content_sha,
+            files=existing.files,
+            rows=_zero_rows(existing),
+            periods=existing.periods,
+            duplicate_of=existing,
+            organisation=organisation,
+            source=source,
+            created_by=by,
+            completed_at=timezone.now(),
         )
-        audit.record(action=AuditEvent.Action.ACTION, obj=unchanged,
-                     summary=f"Import of {kind} unchanged: same content as import {existing.pk}")
+        audit.record(
+            action=AuditEvent.Action.ACTION,
+            obj=unchanged,
+            summary=f"Import of {kind} unchanged: same content as import {existing.pk}",
+        )
         return unchanged
 
     record = Import.objects.create(
-        partnership=partnership, kind=kind, status=Import.Status.RUNNING,
-        content_sha256=content_sha, organisation=organisation, source=source, created_by=by,
+        partnership=partnership,
+        kind=kind,
+        status=Import.Status.RUNNING,
+        content_sha256=content_sha,
+        organisation=organisation,
+        source=source,
+        created_by=by,
     )
     import_id = str(record.pk)
     keep = raw_dir(import_id)
@@ -134,8 +152,9 @@ def _zero_rows(existing: Import) -> dict[str, int]:
 def _discard(record: Import) -> None:
     """Remove what a failed import wrote, and mark it rejected."""
     for table in set(KIND_TABLE.values()):
-        path = parquet_path(partnership_slug=record.partnership.slug, table=table,
-                            import_id=str(record.pk))
+        path = parquet_path(
+            partnership_slug=record.partnership.slug, table=table, import_id=str(record.pk)
+        )
         path.unlink(missing_ok=True)
     shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
     Import.objects.filter(pk=record.pk).update(status=Import.Status.REJECTED)
@@ -155,8 +174,11 @@ def _finish(record: Import, result: Any, *, by: User | None) -> Import:
         record.completed_at = timezone.now()
         record.save()
         shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
-        audit.record(action=AuditEvent.Action.ACTION, obj=record,
-                     summary=f"Import of {record.kind} rejected: {record.findings_total} problems")
+        audit.record(
+            action=AuditEvent.Action.ACTION,
+            obj=record,
+            summary=f"Import of {record.kind} rejected: {record.findings_total} problems",
+        )
         return record
     with transaction.atomic():
         replaced = _imports_replaced_by(record)
@@ -168,7 +190,8 @@ def _finish(record: Import, result: Any, *, by: User | None) -> Import:
         record.completed_at = timezone.now()
         record.save()
         audit.record(
-            action=AuditEvent.Action.ACTION, obj=record,
+            action=AuditEvent.Action.ACTION,
+            obj=record,
             summary=f"Imported {record.rows.get('stored', 0)} rows of {record.kind}"
             + (f", replacing import {replaced[0].pk}" if replaced else ""),
         )
@@ -180,7 +203,9 @@ def _imports_replaced_by(record: Import) -> list[Import]:
     if not record.periods:
         return []
     candidates = Import.objects.filter(
-        partnership=record.partnership, kind=record.kind, status=Import.Status.COMPLETED,
+        partnership=record.partnership,
+        kind=record.kind,
+        status=Import.Status.COMPLETED,
         source=record.source,
     ).exclude(pk=record.pk)
     return [old for old in candidates.order_by("-created_at") if old.periods == record.periods]
@@ -198,8 +223,12 @@ def rollback_import(*, record: Import, by: User | None) -> Import:
     if record.replaces is not None and record.replaces.status == Import.Status.REPLACED:
         record.replaces.status = Import.Status.COMPLETED
         record.replaces.save(update_fields=["status"])
-    audit.record(action=AuditEvent.Action.ACTION, obj=record, by=by,
-                 summary=f"Rolled back import {record.pk} of {record.kind}")
+    audit.record(
+        action=AuditEvent.Action.ACTION,
+        obj=record,
+        by=by,
+        summary=f"Rolled back import {record.pk} of {record.kind}",
+    )
     return record
 
 
@@ -225,12 +254,17 @@ def purge_expired(*, dry_run: bool, by: User | None = None) -> list[Import]:
     for record in expired:
         shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
         for table in set(KIND_TABLE.values()):
-            parquet_path(partnership_slug=record.partnership.slug, table=table,
-                         import_id=str(record.pk)).unlink(missing_ok=True)
+            parquet_path(
+                partnership_slug=record.partnership.slug, table=table, import_id=str(record.pk)
+            ).unlink(missing_ok=True)
         if record.status == Import.Status.COMPLETED:
             record.status = Import.Status.ROLLED_BACK
         record.raw_purged_at = now
         record.save()
-        audit.record(action=AuditEvent.Action.DELETE, obj=record, by=by,
-                     summary=f"Purged import {record.pk}: past its retention period")
+        audit.record(
+            action=AuditEvent.Action.DELETE,
+            obj=record,
+            by=by,
+            summary=f"Purged import {record.pk}: past its retention period",
+        )
     return expired

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 
-
 def register(main: click.Group) -> None:
     group = main.commands["import"]
     assert isinstance(group, click.Group)
@@ -50,8 +49,11 @@ def ons_lookup(file: Path, vintage: int | None) -> None:
     _prepare()
     from svduty.geography import actions, readers
 
-    _run(lambda: actions.load_ons_lookup(lookup=readers.read_ons_lookup(file), by=None,
-                                         vintage=vintage))
+    _run(
+        lambda: actions.load_ons_lookup(
+            lookup=readers.read_ons_lookup(file), by=None, vintage=vintage
+        )
+    )
 
 
 @click.command(name="lsoa-lookup")
@@ -62,8 +64,13 @@ def lsoa_lookup(file: Path, vintage: str | None) -> None:
     _prepare()
     from svduty.geography import actions, readers
 
-    _run(lambda: actions.load_lsoa_lookup(lookup=readers.read_lsoa_lookup(file), by=None,
-                                          vintage=int(vintage) if vintage else None))
+    _run(
+        lambda: actions.load_lsoa_lookup(
+            lookup=readers.read_lsoa_lookup(file),
+            by=None,
+            vintage=int(vintage) if vintage else None,
+        )
+    )
 
 
 @click.command(name="boundaries")
@@ -72,19 +79,30 @@ def lsoa_lookup(file: Path, vintage: str | None) -> None:
 @click.option("--code-field", help="Property holding the area code, when not obvious.")
 @click.option("--name-field", help="Property holding the area name, when not obvious.")
 @click.option("--vintage", type=int, help="Vintage year of the codes.")
-@click.option("--assign-lsoas", is_flag=True,
-              help="For LSOA boundaries: link each LSOA to the district containing it.")
-def boundaries(file: Path, level: str, code_field: str | None, name_field: str | None,
-               vintage: int | None, assign_lsoas: bool) -> None:
+@click.option(
+    "--assign-lsoas",
+    is_flag=True,
+    help="For LSOA boundaries: link each LSOA to the district containing it.",
+)
+def boundaries(
+    file: Path,
+    level: str,
+    code_field: str | None,
+    name_field: str | None,
+    vintage: int | None,
+    assign_lsoas: bool,
+) -> None:
     """Boundaries (GeoJSON or GeoPackage, any CRS; stored as WGS84)."""
     _prepare()
     from svduty.geography import actions, readers
 
     def load() -> actions.LoadSummary:
-        shapes = readers.read_boundaries(file, level=level, code_field=code_field,
-                                         name_field=name_field)
-        summary = actions.load_boundaries(boundaries=shapes, level=level, by=None,
-                                          vintage=vintage, source=file.name)
+        shapes = readers.read_boundaries(
+            file, level=level, code_field=code_field, name_field=name_field
+        )
+        summary = actions.load_boundaries(
+            boundaries=shapes, level=level, by=None, vintage=vintage, source=file.name
+        )
         if assign_lsoas and level == "lsoa":
             click.echo(actions.assign_lsoas_by_boundary(lsoa_boundaries=shapes, by=None).describe())
         return summary
@@ -100,5 +118,8 @@ def population(file: Path, year: int) -> None:
     _prepare()
     from svduty.geography import actions, readers
 
-    _run(lambda: actions.load_population(rows=readers.read_population(file, year=year), by=None,
-                                         source=file.name))
+    _run(
+        lambda: actions.load_population(
+            rows=readers.read_population(file, year=year), by=None, source=file.name
+        )
+    )

@@ -21,7 +21,13 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _visible_job(request, job_id)
     if request.GET.get("format") == "json":
         return JsonResponse(
-            {"id": str(job.pk), "kind": job.kind, "status": job.status,
-             "progress": job.progress, "message": job.message, "result": job.result}
+            {
+                "id": str(job.pk),
+                "kind": job.kind,
+                "status": job.status,
+                "progress": job.progress,
+                "message": job.message,
+                "result": job.result,
+            }
         )
     return render(request, "jobs/job_detail.html", {"job": job})

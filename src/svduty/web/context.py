@@ -24,9 +24,13 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     ]
     links = []
     for label, url, permission in candidates:
-        allowed = permission is None or has_permission(user, permission) or (  # type: ignore[arg-type]
-            permission == Permission.IMPORTS_VIEW_OWN
-            and has_permission(user, Permission.IMPORTS_VIEW_ALL)  # type: ignore[arg-type]
+        allowed = (
+            permission is None
+            or has_permission(user, permission)
+            or (  # type: ignore[arg-type]
+                permission == Permission.IMPORTS_VIEW_OWN
+                and has_permission(user, Permission.IMPORTS_VIEW_ALL)  # type: ignore[arg-type]
+            )
         )
         if allowed:
             links.append({"label": label, "url": url, "active": request.path == url})

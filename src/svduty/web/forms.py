@@ -37,9 +37,12 @@ class GovukFormMixin:
         for name in getattr(self, "errors", {}):
             if name in self.fields:
                 widget = self.fields[name].widget
-                suffix = {"govuk-input": "govuk-input--error", "govuk-select": "govuk-select--error",
-                          "govuk-textarea": "govuk-textarea--error",
-                          "govuk-file-upload": "govuk-file-upload--error"}
+                suffix = {
+                    "govuk-input": "govuk-input--error",
+                    "govuk-select": "govuk-select--error",
+                    "govuk-textarea": "govuk-textarea--error",
+                    "govuk-file-upload": "govuk-file-upload--error",
+                }
                 classes = widget.attrs.get("class", "").split()
                 extra = [suffix[c] for c in classes if c in suffix]
                 widget.attrs["class"] = " ".join(classes + extra)
