@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("account/", include("svduty.access.urls")),
     path("jobs/", include("svduty.jobs.urls")),
+    path("imports/", include("svduty.datasets.urls")),
     path("partnership/", include("svduty.partnership.urls")),
     path("strategy/", include("svduty.strategy.urls")),
     path("funding/", include("svduty.funding.urls")),

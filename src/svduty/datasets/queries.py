@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from django.conf import settings
+from django.db.models import QuerySet
 
+from svduty.access.models import User
+from svduty.access.permissions import Permission, has_permission
 from svduty.datasets.models import Import
 from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.partnership.models import Partnership
@@ -56,3 +60,50 @@ def analytic_connection(
             con.register(f"_empty_{table}", TABLES[table].empty_table())
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")  # noqa: S608
     return con
+
+
+def imports_visible_to(user: User) -> QuerySet[Import]:
+    """Imports of the user's partnerships (with IMPORTS_VIEW_ALL) or of their own organisation."""
+    visible = Import.objects.none()
+    for membership in user.active_memberships():
+        organisation = membership.organisation
+        partnership = organisation.partnership
+        if partnership is not None and has_permission(
+            user, Permission.IMPORTS_VIEW_ALL, partnership=partnership
+        ):
+            visible = visible | Import.objects.filter(partnership=partnership)
+        if has_permission(user, Permission.IMPORTS_VIEW_OWN, organisation=organisation):
+            visible = visible | Import.objects.filter(organisation=organisation)
+    if has_permission(user, Permission.IMPORTS_VIEW_ALL) and any(
+        m.role == "system_administrator" for m in user.active_memberships()
+    ):
+        visible = Import.objects.all()
+    return visible.select_related("partnership").order_by("-created_at")
+
+
+def can_view_import(user: User, record: Import) -> bool:
+    """Whether the user may read this import's report (never its rows)."""
+    return has_permission(user, Permission.IMPORTS_VIEW_ALL, partnership=record.partnership) or (
+        record.organisation is not None
+        and has_permission(user, Permission.IMPORTS_VIEW_OWN, organisation=record.organisation)
+    )
+
+
+def report_json(record: Import, *, with_details: bool = True) -> dict[str, Any]:
+    """The import report of contracts.md 5.1."""
+    report: dict[str, Any] = {
+        "id": str(record.pk),
+        "kind": record.kind,
+        "partnership": record.partnership.slug,
+        "status": record.status,
+        "replaces": str(record.replaces_id) if record.replaces_id else None,
+        "files": record.files,
+        "rows": {
+            key: int(record.rows.get(key, 0))
+            for key in ("read", "stored", "quarantined", "rejected")
+        },
+    }
+    if with_details:
+        report["breakdown"] = record.breakdown
+        report["findings"] = record.findings
+    return report

@@ -18,7 +18,7 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         return []
     candidates: list[tuple[str, str, Permission | None]] = [
         ("Dashboard", reverse("web:dashboard"), None),
-        ("Imports", reverse("web:imports"), Permission.IMPORTS_VIEW_OWN),
+        ("Imports", reverse("datasets:list"), Permission.IMPORTS_VIEW_OWN),
         ("Audit trail", reverse("access:audit"), Permission.AUDIT_VIEW),
         ("Your account", reverse("access:my_account"), None),
     ]

@@ -7,5 +7,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("imports/", views.imports, name="imports"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from svduty.access.decorators import login_required, public
+from svduty.datasets.queries import imports_visible_to
 from svduty.web import queries
 
 
@@ -32,15 +33,9 @@ def health(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     partnerships = queries.partnerships_of(user)  # type: ignore[arg-type]
-    recent_imports = queries.imports_visible_to(user)[:10]  # type: ignore[arg-type]
+    recent_imports = imports_visible_to(user)[:10]  # type: ignore[arg-type]
     return render(
         request,
         "web/dashboard.html",
         {"partnerships": partnerships, "recent_imports": recent_imports},
     )
-
-
-@login_required
-def imports(request: HttpRequest) -> HttpResponse:
-    rows = queries.imports_visible_to(request.user)[:200]  # type: ignore[arg-type]
-    return render(request, "web/imports.html", {"imports": rows})
