@@ -31,7 +31,7 @@ def setup_django() -> None:
     django.setup()
 
 
-def migrate(*, quiet: bool = True) -> None:
+def migrate(*, quiet: bool = True, collect_static: bool = False) -> None:
     """Create or migrate the state under SVDUTY_HOME."""
     from django.conf import settings
     from django.core.management import call_command
@@ -40,7 +40,7 @@ def migrate(*, quiet: bool = True) -> None:
     for folder in (settings.STORE_DIR, settings.FILES_DIR):
         folder.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
-    if settings.STATICFILES_DIRS:
+    if collect_static and settings.STATICFILES_DIRS:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
@@ -66,7 +66,7 @@ def main() -> None:
 def init() -> None:
     """Create or migrate the state under SVDUTY_HOME."""
     setup_django()
-    migrate(quiet=False)
+    migrate(quiet=False, collect_static=True)
     click.echo(f"svduty state is ready in {env.home()}")
 
 
@@ -78,7 +78,7 @@ def init() -> None:
 def demo(no_serve: bool, port: int, host: str, reset: bool) -> None:
     """Build (once) the fictional demo partnership, slug `demo`, then serve it."""
     setup_django()
-    migrate()
+    migrate(collect_static=True)
     from svduty.demo.build import build_demo, demo_logins
 
     token = command_context()
@@ -108,7 +108,7 @@ def demo(no_serve: bool, port: int, host: str, reset: bool) -> None:
 def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve the web app (and, unless --no-worker, a background-job worker)."""
     setup_django()
-    migrate()
+    migrate(collect_static=True)
     _serve(host=host, port=port, workers=workers, with_worker=not no_worker)
 
 
@@ -273,6 +273,7 @@ def _register_domain_commands() -> None:
         "svduty.partnership.commands",
         "svduty.datasets.commands",
         "svduty.analysis.commands",
+        "svduty.funding.commands",
     ):
         try:
             module = import_module(module_name)

@@ -63,8 +63,11 @@ def jsonable(value: Any) -> Any:
 def field_values(instance: models.Model) -> dict[str, Any]:
     """A model's concrete field values, with secrets masked."""
     values: dict[str, Any] = {}
+    deferred = instance.get_deferred_fields()
     for field in instance._meta.concrete_fields:
         name = field.attname
+        if name in deferred:
+            continue  # reading it would load it from the database
         if any(word in name.lower() for word in SENSITIVE_WORDS):
             values[name] = "(hidden)"
         else:

@@ -74,7 +74,7 @@ def import_files(
     The same content already imported and live gives a record with status ``unchanged`` and
     changes nothing. Files that fail validation under a ``refuse`` policy give ``rejected``.
     """
-    from svduty.datasets.pipeline import run_import
+    from svduty.datasets.ingest import run_import
     from svduty.geography.queries import geography_for
 
     if kind not in KIND_TABLE:

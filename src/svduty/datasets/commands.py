@@ -98,7 +98,7 @@ def _import_command(kind: str) -> click.Command:
             click.echo(f"Queued as job {job.pk}")
             return
         from svduty.datasets.actions import import_files
-        from svduty.datasets.pipeline import ImportRefused
+        from svduty.datasets.ingest import ImportRefused
 
         show_bar = output == "text" and sys.stderr.isatty()
         with click.progressbar(length=100, label=f"Importing {kind}", file=sys.stderr) as bar:

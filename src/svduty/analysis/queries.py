@@ -1,0 +1,141 @@
+"""Figures of record for a partnership: the success measures over its live imports.
+
+This is the Django side of the analysis engine: it finds the partnership's CSPs, populations and
+local definition, opens the analytic store and calls the pure functions of ``measures`` and
+``disclosure``. Disclosure control is applied here, once, when ``public`` is asked for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from svduty.analysis import disclosure, measures, periods
+from svduty.datasets.queries import analytic_connection
+from svduty.geography.models import Area, AreaLevel, AreaLink, Population
+from svduty.partnership.models import Partnership
+
+
+def csp_areas_of(partnership: Partnership) -> dict[str, str]:
+    """The partnership's CSPs, code → name, in code order."""
+    links = AreaLink.objects.filter(
+        parent=partnership.police_force_area, child__level=AreaLevel.CSP
+    ).select_related("child")
+    return {link.child.code: link.child.name for link in sorted(links, key=lambda l: l.child.code)}
+
+
+def _population_year(financial_year: str) -> int:
+    """Mid-year estimates for the year a financial year starts in (2019/20 → mid-2019)."""
+    return int(periods.parse_financial_year(financial_year)[:4])
+
+
+def populations_of(
+    partnership: Partnership, csp_codes: list[str], financial_years: list[str]
+) -> dict[tuple[str, str], measures.Population]:
+    """Populations of the partnership's area and each CSP, summed from whatever level is loaded.
+
+    A CSP's population is its own figure if loaded, else the sum of its districts', else the sum
+    of their LSOAs'. Under-25s are the 0–17 and 18–24 bands where the data has them.
+    """
+    pfa = partnership.police_force_area
+    lads_of: dict[str, set[int]] = defaultdict(set)
+    for link in AreaLink.objects.filter(parent__code__in=csp_codes, child__level=AreaLevel.LAD):
+        lads_of[link.parent.code].add(link.child_id)
+    lad_ids = set().union(*lads_of.values()) if lads_of else set()
+    lsoas_of_lad: dict[int, set[int]] = defaultdict(set)
+    for child_id, parent_id in AreaLink.objects.filter(
+        parent_id__in=lad_ids, child__level=AreaLevel.LSOA
+    ).values_list("child_id", "parent_id"):
+        lsoas_of_lad[parent_id].add(child_id)
+    result: dict[tuple[str, str], measures.Population] = {}
+    for financial_year in financial_years:
+        year = _population_year(financial_year)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for area_id, band, count in Population.objects.filter(year=year).values_list(
+            "area_id", "age_band", "count"
+        ):
+            counts[area_id][band] = count
+
+        def total(area_ids: set[int], counts: dict[int, dict[str, int]] = counts) -> tuple[int, int | None]:
+            people = sum(counts[a].get("all", 0) for a in area_ids)
+            young_parts = [counts[a].get("0-17", None) for a in area_ids] + [
+                counts[a].get("18-24", None) for a in area_ids
+            ]
+            young = None if any(p is None for p in young_parts) else sum(young_parts)  # type: ignore[misc]
+            return people, young
+
+        pfa_people, pfa_young = 0, 0
+        complete = True
+        for code in csp_codes:
+            areas = {a.pk for a in Area.objects.filter(code=code, level=AreaLevel.CSP)}
+            people, young = total(areas)
+            if not people:
+                people, young = total(lads_of[code])
+            if not people:
+                lsoas = set().union(*(lsoas_of_lad[lad] for lad in lads_of[code])) if lads_of[code] else set()
+                people, young = total(lsoas)
+            if people:
+                result[(code, financial_year)] = measures.Population(people, young)
+                pfa_people += people
+                pfa_young = None if (young is None or pfa_young is None) else pfa_young + young
+            else:
+                complete = False
+        own, own_young = total({pfa.pk})
+        if own:
+            result[(pfa.code, financial_year)] = measures.Population(own, own_young)
+        elif complete and pfa_people:
+            result[(pfa.code, financial_year)] = measures.Population(pfa_people, pfa_young)
+    return result
+
+
+def definition_label(partnership: Partnership) -> str:
+    """The version every figure records: the local definition's version and the measures'."""
+    latest = partnership.local_definitions.order_by("-version").first()
+    definition = f"{partnership.slug}-v{latest.version}" if latest else f"{partnership.slug}-none"
+    return f"{definition}/{measures.DEFAULT_SETTINGS.version}"
+
+
+def success_measures_report(
+    partnership: Partnership,
+    *,
+    baseline_year: str,
+    year: str,
+    area_code: str | None = None,
+    public: bool = False,
+) -> dict[str, Any]:
+    """The document of contracts.md 5.1 for a partnership (and its CSPs, or one area)."""
+    baseline_year = periods.parse_financial_year(baseline_year)
+    year = periods.parse_financial_year(year)
+    csps = csp_areas_of(partnership)
+    pfa = partnership.police_force_area
+    populations = populations_of(partnership, list(csps), [baseline_year, year])
+    con = analytic_connection(partnership)
+    try:
+        rows = measures.success_measures(
+            con,
+            baseline_year=baseline_year,
+            year=year,
+            partnership_area=(pfa.code, pfa.name),
+            csp_areas=csps,
+            populations=populations,
+        )
+    finally:
+        con.close()
+    if public:
+        rows = disclosure.apply_to_measures(rows)
+        disclosure.assert_no_small_numbers(rows)
+    if area_code is not None:
+        if area_code != pfa.code and area_code not in csps:
+            raise ValueError(
+                f"{area_code} is not the partnership's area or one of its CSPs "
+                f"({', '.join([pfa.code, *csps])})"
+            )
+        rows = [row for row in rows if row["area_code"] == area_code]
+    return measures.measures_report(
+        partnership=partnership.slug,
+        baseline_year=baseline_year,
+        year=year,
+        rows=rows,
+        definition_version=definition_label(partnership),
+        public=public,
+    )
