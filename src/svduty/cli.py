@@ -84,6 +84,8 @@ def demo(no_serve: bool, port: int, host: str, reset: bool) -> None:
     token = command_context()
     try:
         built = build_demo(reset=reset, echo=click.echo)
+    except ValueError as exc:
+        raise InputRefused(str(exc)) from exc
     finally:
         from svduty.access import audit
 

@@ -22,7 +22,9 @@ from svduty.access.permissions import Permission, has_permission
 from svduty.access.roles import Role
 from svduty.datasets.models import Import
 from svduty.jobs.models import Job
+from tests.decisions.walk import walk_values as strategy_funding_decisions_values
 from tests.factories import OrganisationFactory, PartnershipFactory, member
+from tests.partnership.walk import walk_values as partnership_values
 from tests.web.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,8 @@ def world() -> dict[str, Any]:
         "import_id": str(imp.pk),
         "partnership": partnership_a.slug,
     }
+    values.update(strategy_funding_decisions_values(partnership_a, org_a, PRIVATE_MARKER))
+    values.update(partnership_values(partnership_a, org_a, PRIVATE_MARKER))
     return {"users": users, "outsiders": outsiders, "values": values, "partnership": partnership_a}
 
 

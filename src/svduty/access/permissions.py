@@ -53,11 +53,19 @@ class Permission(StrEnum):
     ORGANISATIONS_MANAGE = "organisations_manage"
     GEOGRAPHY_MANAGE = "geography_manage"
     JOBS_VIEW = "jobs_view"
+    PARTNERSHIP_CREATE = "partnership_create"
+    PARTNERSHIP_INTERNAL_VIEW = "partnership_internal_view"
+    FRAMEWORKS_MANAGE = "frameworks_manage"
+    REQUIREMENTS_MANAGE = "requirements_manage"
+    ASSESSMENTS_MANAGE = "assessments_manage"
+    ENGAGEMENT_MANAGE = "engagement_manage"
+    MONITORING_VIEW = "monitoring_view"
 
 
 # Permissions that reach across the whole installation rather than one partnership.
 INSTALLATION_WIDE = frozenset(
-    {Permission.USERS_MANAGE, Permission.ORGANISATIONS_MANAGE, Permission.GEOGRAPHY_MANAGE}
+    {Permission.USERS_MANAGE, Permission.ORGANISATIONS_MANAGE, Permission.GEOGRAPHY_MANAGE,
+     Permission.PARTNERSHIP_CREATE, Permission.FRAMEWORKS_MANAGE}
 )
 
 

@@ -53,6 +53,9 @@ ROLES: dict[Role, RoleDescription] = {
                 P.GEOGRAPHY_MANAGE,
                 P.PARTNERSHIP_MANAGE,
                 P.JOBS_VIEW,
+                P.PARTNERSHIP_CREATE,
+                P.FRAMEWORKS_MANAGE,
+                P.MEMBERS_MANAGE,
             }
         ),
         requires_two_factor=True,
@@ -61,9 +64,9 @@ ROLES: dict[Role, RoleDescription] = {
         Role.PARTNERSHIP_LEAD,
         "Leads the partnership for the local policing body or violence reduction unit: manages its "
         "members, requirements and self-assessments, reviews every member's returns and uploads, "
-        "rolls back imports, approves and publishes documents, keeps the strategy and its activity "
-        "plans, records grants, spend and funded work, runs calls for proposals and drafts decision "
-        "requests. Sees aggregates, not record-level rows.",
+        "rolls back imports, approves and publishes documents, keeps the strategy and its "
+        "activity plans, records grants, spend and funded work, runs calls for proposals and "
+        "drafts decision requests. Sees aggregates, not record-level rows.",
         frozenset(
             _READ_PUBLISHED
             | {
@@ -87,6 +90,11 @@ ROLES: dict[Role, RoleDescription] = {
                 P.APPLICATIONS_ASSESS,
                 P.DECISIONS_VIEW,
                 P.DECISIONS_EDIT,
+                P.PARTNERSHIP_INTERNAL_VIEW,
+                P.REQUIREMENTS_MANAGE,
+                P.ASSESSMENTS_MANAGE,
+                P.ENGAGEMENT_MANAGE,
+                P.MONITORING_VIEW,
             }
         ),
         requires_two_factor=True,
@@ -108,6 +116,7 @@ ROLES: dict[Role, RoleDescription] = {
                 P.JOBS_VIEW,
                 P.EXPORTS_CREATE,
                 P.STRATEGY_VIEW,
+                P.PARTNERSHIP_INTERNAL_VIEW,
             }
         ),
     ),
@@ -127,6 +136,7 @@ ROLES: dict[Role, RoleDescription] = {
                 P.STRATEGY_VIEW,
                 P.ACTION_PROGRESS_OWN,
                 P.APPLICATIONS_ASSESS,
+                P.PARTNERSHIP_INTERNAL_VIEW,
             }
         ),
     ),

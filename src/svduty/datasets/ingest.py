@@ -614,7 +614,7 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
         repeated("episode_ref", "error", "episode_ref repeated: each episode is one row")
         _flag(con, problems, "error", "cause_codes",
               "nullif(trim(cause_codes), '') IS NOT NULL AND len(list_filter(str_split("
-              "upper(replace(cause_codes, ' ', '')), ';'), x -> x <> '' AND NOT "
+              "upper(replace(cause_codes, ' ', '')), ';'), lambda x: x <> '' AND NOT "
               "regexp_matches(x, '^[A-Z][0-9]{2}(\\.?[0-9A-Z]{0,2})?$'))) > 0",
               "not a list of ICD-10 codes separated by ';' (e.g. S21.1;X99.9)")
     elif kind == "ae-assaults":
@@ -751,7 +751,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], ke
             SELECT {lineage}, trim(r.episode_ref) AS episode_ref, CAST({a} AS DATE)
               AS admission_date, CAST({e} AS DATE) AS episode_end_date,
               upper(coalesce(nullif(trim(r.is_first_episode), ''), 'Y')) = 'Y' AS is_first_episode,
-              list_filter(str_split(upper(replace(r.cause_codes, ' ', '')), ';'), x -> x <> '')
+              list_filter(str_split(upper(replace(r.cause_codes, ' ', '')), ';'), lambda x: x <> '')
                 AS cause_codes,
               {_int('age').replace('"age"', 'r.age')} AS age, nullif(trim(r.sex), '') AS sex,
               CASE WHEN {e} IS NULL THEN 'admission_date' ELSE 'episode_end_date' END
@@ -833,7 +833,7 @@ def _breakdown(kind: str, table: pa.Table) -> list[dict[str, Any]]:
     try:
         con.register("t", table)
         if category == "cause_category":
-            expr = ("CASE WHEN len(list_filter(cause_codes, x -> starts_with(x, 'X99'))) > 0 "
+            expr = ("CASE WHEN len(list_filter(cause_codes, lambda x: starts_with(x, 'X99'))) > 0 "
                     "THEN 'X99 assault by sharp object' ELSE 'other causes' END")
         else:
             expr = _quote(category)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from svduty.demo.generate import DemoManifest, generate_demo
 
@@ -116,31 +115,32 @@ def build_demo(*, reset: bool = False, echo: Callable[[str], Any] = print,
 
 
 def remove_demo() -> None:
-    """Delete the demo partnership, its organisations, users and stored data (audit stays)."""
-    from svduty.access.models import Organisation, User
+    """Start the demo installation afresh: its database, analytic store and files.
+
+    The demo is meant to live in an installation of its own; when other partnerships share the
+    installation, this refuses rather than delete their records.
+    """
+    from django.core.management import call_command
+    from django.db import connections
+
     from svduty.partnership.models import Partnership
 
-    partnership = Partnership.objects.filter(slug=DEMO_SLUG).first()
-    if partnership is None:
-        return
-    with transaction.atomic():
-        User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
-        organisations = Organisation.objects.filter(partnership=partnership)
-        partnership.lead_organisation = None
-        partnership.save()
-        _delete_partnership_graph(partnership, organisations)
-    shutil.rmtree(Path(settings.STORE_DIR) / DEMO_SLUG, ignore_errors=True)
-
-
-def _delete_partnership_graph(partnership: Any, organisations: Any) -> None:
-    """Delete a partnership and everything hanging off it, children before parents."""
-    from django.db.models.deletion import Collector
-
-    collector = Collector(using="default")
-    collector.collect([partnership], keep_parents=False)
-    for organisation in organisations:
-        collector.collect([organisation], keep_parents=False)
-    collector.delete()
+    others = list(Partnership.objects.exclude(slug=DEMO_SLUG).values_list("slug", flat=True))
+    if others:
+        raise ValueError(
+            "--reset rebuilds a demo installation from scratch, but this one also holds "
+            f"{', '.join(others)}; use a separate SVDUTY_HOME for the demo"
+        )
+    if connections["default"].vendor != "sqlite":
+        raise ValueError("--reset works on the embedded (SQLite) demo installation only")
+    database = Path(settings.DATABASES["default"]["NAME"])
+    connections.close_all()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    for folder in (Path(settings.STORE_DIR), Path(settings.FILES_DIR)):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def _load_geography(manifest: DemoManifest) -> None:

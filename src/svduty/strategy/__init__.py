@@ -1,1 +1,1 @@
-"""The strategy: versions, priorities, annual activity plans, actions and progress, annual review."""
+"""The strategy: versions, priorities, yearly plans of actions and their progress, annual review."""

@@ -1,0 +1,367 @@
+"""The three Home Office success measures (contracts.md section 3; domain.md section 2).
+
+- ``hospital_admissions_sharp_object``: first hospital episodes with any cause code starting
+  X99 (assault by sharp object); cohorts ``all_ages``, ``under_25``.
+- ``knife_enabled_serious_violence``: police-recorded crimes with ``knife_flag = Y`` and an
+  offence in the selected set; cohorts ``all_ages``, ``under_25`` (the victim's age).
+- ``homicide``: police-recorded homicides; cohorts ``all_ages``, ``under_25``,
+  ``under_25_knife`` (under 25 and ``knife_flag = Y``).
+
+Each compares a baseline financial year with another. Police-recorded crimes take their year from
+``recorded_date``; hospital episodes from ``episode_end_date``, else ``admission_date``. "Under 25"
+means aged 0–24 at the event; an unknown age counts in ``all_ages`` only and is reported beside
+every row as ``unknown_age``. A blank knife flag is not Y.
+
+Areas: the partnership counts every row of the connection's tables whatever its location; a CSP
+counts the rows located in it. Rows with no location (``location_unknown``) or located outside the
+partnership's CSPs (``located_outside``) appear only in the partnership's figures, and their number
+is reported on its rows.
+
+All counting is done by DuckDB in one grouped query per table, so it stays fast over millions of
+rows; Python only assembles the handful of grouped counts into rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from svduty.analysis import periods
+from svduty.analysis.definitions import (
+    HOMICIDE_OFFENCES,
+    SELECTED_OFFENCES,
+    OffenceSet,
+    cause_code_sql,
+)
+from svduty.analysis.stats import derived
+
+MEASURES: dict[str, tuple[str, ...]] = {
+    "hospital_admissions_sharp_object": ("all_ages", "under_25"),
+    "knife_enabled_serious_violence": ("all_ages", "under_25"),
+    "homicide": ("all_ages", "under_25", "under_25_knife"),
+}
+# Rates per 100,000 people, and per 1,000,000 for homicide, as the VRU evaluations publish them.
+RATE_PER = {
+    "hospital_admissions_sharp_object": 100_000,
+    "knife_enabled_serious_violence": 100_000,
+    "homicide": 1_000_000,
+}
+UNDER_25_MAX_AGE = 24
+
+# (measure, cohort) → (the grouped count column, the column counting those of unknown age)
+_COLUMNS = {
+    ("hospital_admissions_sharp_object", "all_ages"): ("admissions", "admissions_age_unknown"),
+    ("hospital_admissions_sharp_object", "under_25"): ("admissions_u25", "admissions_age_unknown"),
+    ("knife_enabled_serious_violence", "all_ages"): ("knife", "knife_age_unknown"),
+    ("knife_enabled_serious_violence", "under_25"): ("knife_u25", "knife_age_unknown"),
+    ("homicide", "all_ages"): ("homicide", "homicide_age_unknown"),
+    ("homicide", "under_25"): ("homicide_u25", "homicide_age_unknown"),
+    ("homicide", "under_25_knife"): ("homicide_u25_knife", "homicide_knife_age_unknown"),
+}
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """What the measures count: versioned data a partnership can edit (contracts.md section 3)."""
+
+    version: str = "home-office-default-1"
+    selected_offences: OffenceSet = field(default=SELECTED_OFFENCES)
+    homicide_offences: OffenceSet = field(default=HOMICIDE_OFFENCES)
+    sharp_object_causes: tuple[str, ...] = ("X99",)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "selected_offences": self.selected_offences.to_json(),
+            "homicide_offences": self.homicide_offences.to_json(),
+            "sharp_object_causes": list(self.sharp_object_causes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MeasureSettings:
+        """Settings from their JSON form; ValueError naming what is wrong."""
+        try:
+            return cls(
+                version=str(data["version"]),
+                selected_offences=_offence_set(data["selected_offences"]),
+                homicide_offences=_offence_set(data["homicide_offences"]),
+                sharp_object_causes=tuple(str(c) for c in data.get("sharp_object_causes", ["X99"])),
+            )
+        except KeyError as missing:
+            raise ValueError(f"measure settings need {missing}") from None
+
+
+def _offence_set(data: Mapping[str, Any]) -> OffenceSet:
+    return OffenceSet.of(data.get("offence_codes", ()), data.get("offence_classifications", ()))
+
+
+DEFAULT_SETTINGS = MeasureSettings()
+
+
+@dataclass(frozen=True)
+class Population:
+    """The people an area's rates are per: everyone, and those aged 0–24 (None when unknown)."""
+
+    all_ages: int
+    under_25: int | None = None
+
+    def for_cohort(self, cohort: str) -> int | None:
+        return self.all_ages if cohort == "all_ages" else self.under_25
+
+
+# (area code, financial year) → Population
+Populations = Mapping[tuple[str, str], Population]
+
+
+def _age(column: str) -> tuple[str, str]:
+    """SQL for "under 25" and "age unknown" on an age column (a negative age is unknown)."""
+    return (
+        f"({column} BETWEEN 0 AND {UNDER_25_MAX_AGE})",
+        f"({column} IS NULL OR {column} < 0)",
+    )
+
+
+def _period(date_sql: str, years: tuple[str, str]) -> tuple[str, list[object], str, list[object]]:
+    """SQL naming each row's financial year (of the two), and a filter keeping only those rows."""
+    case: list[str] = []
+    keep: list[str] = []
+    case_params: list[object] = []
+    keep_params: list[object] = []
+    for year in dict.fromkeys(years):
+        case.append(f"WHEN {date_sql} BETWEEN ? AND ? THEN ?")
+        case_params += [periods.year_start(year), periods.year_end(year), year]
+        keep.append(f"{date_sql} BETWEEN ? AND ?")
+        keep_params += [periods.year_start(year), periods.year_end(year)]
+    return "CASE " + " ".join(case) + " END", case_params, " OR ".join(keep), keep_params
+
+
+Grouped = dict[tuple[str, str | None, bool], dict[str, int]]
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> Grouped:
+    """Run a query returning (year, csp_code, no_location, counts…) into a dictionary."""
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description][3:]
+    grouped: Grouped = {}
+    for year, csp_code, no_location, *counts in result.fetchall():
+        grouped[(year, csp_code, bool(no_location))] = dict(zip(names, counts, strict=True))
+    return grouped
+
+
+def _police_counts(
+    con: duckdb.DuckDBPyConnection, years: tuple[str, str], settings: MeasureSettings
+) -> Grouped:
+    period, period_params, keep, keep_params = _period("recorded_date", years)
+    selected, selected_params = settings.selected_offences.sql("offence_code")
+    homicide, homicide_params = settings.homicide_offences.sql("offence_code")
+    under_25, unknown = _age("victim_age")
+    sql = f"""
+        WITH rows AS (
+            SELECT {period} AS year, csp_code,
+                   csp_code IS NULL AND lsoa_code IS NULL AS no_location,
+                   coalesce({selected}, FALSE) AS is_selected,
+                   coalesce({homicide}, FALSE) AS is_homicide,
+                   coalesce(knife_flag = 'Y', FALSE) AS has_knife,
+                   coalesce({under_25}, FALSE) AS is_u25, {unknown} AS is_unknown
+            FROM police_crime
+            WHERE {keep}
+        )
+        SELECT year, csp_code, no_location,
+            count(*) FILTER (WHERE is_selected AND has_knife) AS knife,
+            count(*) FILTER (WHERE is_selected AND has_knife AND is_u25) AS knife_u25,
+            count(*) FILTER (WHERE is_selected AND has_knife AND is_unknown) AS knife_age_unknown,
+            count(*) FILTER (WHERE is_homicide) AS homicide,
+            count(*) FILTER (WHERE is_homicide AND is_u25) AS homicide_u25,
+            count(*) FILTER (WHERE is_homicide AND is_unknown) AS homicide_age_unknown,
+            count(*) FILTER (WHERE is_homicide AND has_knife AND is_u25) AS homicide_u25_knife,
+            count(*) FILTER (WHERE is_homicide AND has_knife AND is_unknown)
+                AS homicide_knife_age_unknown
+        FROM rows
+        WHERE (is_selected AND has_knife) OR is_homicide
+        GROUP BY ALL
+    """  # noqa: S608 - every value is a parameter; the SQL text is our own
+    return _grouped(con, sql, period_params + selected_params + homicide_params + keep_params)
+
+
+def _hospital_counts(
+    con: duckdb.DuckDBPyConnection, years: tuple[str, str], settings: MeasureSettings
+) -> Grouped:
+    dated = "coalesce(episode_end_date, admission_date)"
+    period, period_params, keep, keep_params = _period(dated, years)
+    causes, cause_params = cause_code_sql("cause_codes", settings.sharp_object_causes)
+    under_25, unknown = _age("age")
+    sql = f"""
+        SELECT {period} AS year, csp_code, csp_code IS NULL AND lsoa_code IS NULL AS no_location,
+            count(*) AS admissions,
+            count(*) FILTER (WHERE {under_25}) AS admissions_u25,
+            count(*) FILTER (WHERE {unknown}) AS admissions_age_unknown
+        FROM hospital_admissions
+        WHERE coalesce(is_first_episode, TRUE) AND {causes} AND ({keep})
+        GROUP BY ALL
+    """  # noqa: S608 - every value is a parameter; the SQL text is our own
+    return _grouped(con, sql, period_params + cause_params + keep_params)
+
+
+# Which grouped rows an area's figure adds up: everything (the partnership), one CSP's, those
+# with no location at all, or those located but in none of the partnership's CSPs.
+Selector = tuple[str, str | None]
+_EVERYWHERE: Selector = ("everywhere", None)
+_NO_LOCATION: Selector = ("no_location", None)
+_OUTSIDE: Selector = ("outside", None)
+
+
+def _tally(
+    grouped: Grouped, column: str, years: tuple[str, str], selector: Selector, csps: set[str]
+) -> dict[str, int]:
+    """{"baseline": n, "current": n}: the column summed over the selected grouped rows."""
+    kind, code = selector
+    tally = {"baseline": 0, "current": 0}
+    for (year, csp_code, no_location), counts in grouped.items():
+        if kind == "csp":
+            chosen = csp_code == code
+        elif kind == "no_location":
+            chosen = no_location
+        elif kind == "outside":
+            chosen = not no_location and csp_code not in csps
+        else:
+            chosen = True
+        if chosen:
+            if year == years[0]:
+                tally["baseline"] += counts[column]
+            if year == years[1]:
+                tally["current"] += counts[column]
+    return tally
+
+
+def success_measures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    baseline_year: str,
+    year: str,
+    partnership_area: tuple[str, str],
+    csp_areas: Mapping[str, str] | None = None,
+    populations: Populations | None = None,
+    settings: MeasureSettings = DEFAULT_SETTINGS,
+) -> list[dict[str, Any]]:
+    """Rows of contracts.md 5.1 for the partnership and then each CSP, exact (not public).
+
+    ``con`` has ``police_crime`` and ``hospital_admissions`` (views or tables) holding the
+    partnership's live imports. ``partnership_area`` is (code, name), usually the police force
+    area; ``csp_areas`` maps each CSP code to its name, in the order wanted (None: the
+    partnership only). ``populations`` maps (area code, financial year) to a Population for rates.
+
+    Beyond the contract's keys each row has ``area_level`` ("partnership" or "csp"),
+    ``location_unknown`` and ``located_outside`` ({"baseline", "current"} on partnership rows,
+    else None; ``located_outside`` is None without CSPs), ``rate_per``, ``baseline_population``,
+    ``current_population``, ``baseline_rate``, ``current_rate``, ``baseline_rate_ci``,
+    ``current_rate_ci`` (95% exact Poisson), ``p_value`` and ``significant`` (exact conditional
+    binomial test of the two counts, 5% level) and ``note`` (plain English, or None).
+    """
+    years = (periods.parse_financial_year(baseline_year), periods.parse_financial_year(year))
+    grouped: dict[str, Grouped] = {
+        "hospital_admissions_sharp_object": _hospital_counts(con, years, settings),
+        "knife_enabled_serious_violence": _police_counts(con, years, settings),
+    }
+    grouped["homicide"] = grouped["knife_enabled_serious_violence"]
+    csps = dict(csp_areas or {})
+    areas: list[tuple[str, str, str, Selector]] = [
+        (partnership_area[0], partnership_area[1], "partnership", _EVERYWHERE)
+    ] + [(code, name, "csp", ("csp", code)) for code, name in csps.items()]
+
+    rows: list[dict[str, Any]] = []
+    for area_code, area_name, level, selector in areas:
+        for measure, cohorts in MEASURES.items():
+            for cohort in cohorts:
+                column, unknown_column = _COLUMNS[(measure, cohort)]
+                counts = grouped[measure]
+                tally = _tally(counts, column, years, selector, set(csps))
+                pops = [
+                    population.for_cohort(cohort) if population else None
+                    for population in ((populations or {}).get((area_code, y)) for y in years)
+                ]
+                is_partnership = level == "partnership"
+                row: dict[str, Any] = {
+                    "measure": measure,
+                    "cohort": cohort,
+                    "area_code": area_code,
+                    "area_name": area_name,
+                    "area_level": level,
+                    "baseline_count": tally["baseline"],
+                    "current_count": tally["current"],
+                    "unknown_age": _tally(counts, unknown_column, years, selector, set(csps)),
+                    "location_unknown": (
+                        _tally(counts, column, years, _NO_LOCATION, set(csps))
+                        if is_partnership
+                        else None
+                    ),
+                    "located_outside": (
+                        _tally(counts, column, years, _OUTSIDE, set(csps))
+                        if is_partnership and csps
+                        else None
+                    ),
+                    "rate_per": RATE_PER[measure],
+                    "baseline_population": pops[0],
+                    "current_population": pops[1],
+                }
+                row.update(
+                    derived(
+                        tally["baseline"],
+                        tally["current"],
+                        per=RATE_PER[measure],
+                        baseline_population=pops[0],
+                        current_population=pops[1],
+                    )
+                )
+                rows.append({key: row[key] for key in ROW_KEYS})
+    return rows
+
+
+# Every row's keys, in order: the contract's first.
+ROW_KEYS = (
+    "measure",
+    "cohort",
+    "area_code",
+    "area_name",
+    "area_level",
+    "baseline_count",
+    "current_count",
+    "volume_change",
+    "percent_change",
+    "unknown_age",
+    "location_unknown",
+    "located_outside",
+    "rate_per",
+    "baseline_population",
+    "current_population",
+    "baseline_rate",
+    "baseline_rate_ci",
+    "current_rate",
+    "current_rate_ci",
+    "p_value",
+    "significant",
+    "note",
+)
+
+
+def measures_report(
+    *,
+    partnership: str,
+    baseline_year: str,
+    year: str,
+    rows: list[dict[str, Any]],
+    definition_version: str = DEFAULT_SETTINGS.version,
+    public: bool = False,
+) -> dict[str, Any]:
+    """The JSON document of contracts.md 5.1 around rows from ``success_measures`` (or their
+    public version from ``disclosure.apply_to_measures``)."""
+    return {
+        "partnership": partnership,
+        "baseline_year": periods.parse_financial_year(baseline_year),
+        "year": periods.parse_financial_year(year),
+        "definition_version": definition_version,
+        "public": public,
+        "rows": rows,
+    }
