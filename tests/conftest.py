@@ -35,3 +35,46 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 
 
 socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_let_flush_through(request: pytest.FixtureRequest) -> Any:
+    """Transactional tests end by emptying every table; the audit table refuses DELETE by design.
+
+    For those tests only, the append-only triggers are dropped just before Django's flush; tests
+    of the triggers recreate them (``ensure_audit_triggers``).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")  # so this is torn down before its flush
+    yield
+    if transactional:
+        drop_audit_triggers()
+
+
+def drop_audit_triggers() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+        elif connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_append_only ON access_auditevent")
+
+
+def ensure_audit_triggers() -> None:
+    """(Re)create the append-only triggers exactly as the migration does."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("svduty.access.migrations.0004_audit_append_only")
+    drop_audit_triggers()
+    statements = {"sqlite": migration.SQLITE, "postgresql": migration.POSTGRES}[connection.vendor]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

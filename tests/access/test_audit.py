@@ -96,6 +96,9 @@ def test_an_administrator_can_search_the_audit_trail(client: Client) -> None:
 def test_the_database_itself_refuses_to_change_or_delete_audit_events() -> None:
     from django.db import DatabaseError, connection, transaction
 
+    from tests.conftest import ensure_audit_triggers
+
+    ensure_audit_triggers()
     OrganisationFactory()
     event_id = AuditEvent.objects.values_list("id", flat=True).first()
     table = AuditEvent._meta.db_table

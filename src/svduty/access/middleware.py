@@ -41,7 +41,14 @@ class AuditContextMiddleware:
 class TwoFactorRequiredMiddleware:
     """Sends administrators and partnership leads to set up or enter their one-time code."""
 
-    EXEMPT_PREFIXES = ("/account/two-factor/", "/account/logout/", "/static/", "/public/")
+    EXEMPT_PREFIXES = (
+        "/account/two-factor/",
+        "/account/logout/",
+        "/static/",
+        "/public/",
+        "/decisions/published/",
+        "/funding/published/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -93,7 +93,12 @@ def has_permission(
         if membership.role == Role.SYSTEM_ADMINISTRATOR and not permission.value.endswith("_own"):
             return True  # the installation's administrators act across partnerships
         if permission.value.endswith("_own"):
-            if organisation is not None and organisation.pk == org.pk:
+            # Own-organisation permissions: for that organisation only; with a partnership, for
+            # members of it; with neither, whether the user holds it at all (menus).
+            if organisation is not None:
+                if organisation.pk == org.pk:
+                    return True
+            elif partnership is None or org.partnership_id == partnership.pk:
                 return True
             continue
         if permission in INSTALLATION_WIDE:

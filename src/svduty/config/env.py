@@ -66,6 +66,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SVDUTY_DEFAULT_FROM_EMAIL", "svduty@localhost", "Sender address for reminders."),
     Setting("SVDUTY_LOG_LEVEL", "INFO", "Log level for svduty's own loggers."),
     Setting(
+        "SVDUTY_360GIVING_PREFIX",
+        "360G-svduty",
+        "360Giving identifier prefix for grants given (register one with 360Giving).",
+    ),
+    Setting(
         "SVDUTY_MAX_UPLOAD_MB",
         "512",
         "Largest file accepted for upload, in megabytes.",

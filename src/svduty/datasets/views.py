@@ -87,7 +87,7 @@ def _upload_targets(request: HttpRequest) -> list[tuple[object, object]]:
     return targets
 
 
-@login_required
+@permission_required(Permission.IMPORT_CREATE_OWN)
 def upload(request: HttpRequest) -> HttpResponse:
     """Upload a file; its import runs as a background job with progress."""
     targets = _upload_targets(request)

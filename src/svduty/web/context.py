@@ -18,7 +18,11 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         return []
     candidates: list[tuple[str, str, Permission | None]] = [
         ("Dashboard", reverse("web:dashboard"), None),
+        ("Partnership", reverse("partnership:index"), Permission.PARTNERSHIP_VIEW),
         ("Imports", reverse("datasets:list"), Permission.IMPORTS_VIEW_OWN),
+        ("Strategy", reverse("strategy:index"), Permission.STRATEGY_VIEW),
+        ("Funding", reverse("funding:index"), Permission.FUNDING_VIEW),
+        ("Decisions", reverse("decisions:index"), Permission.DECISIONS_VIEW),
         ("Audit trail", reverse("access:audit"), Permission.AUDIT_VIEW),
         ("Your account", reverse("access:my_account"), None),
     ]

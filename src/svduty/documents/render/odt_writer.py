@@ -444,6 +444,8 @@ class _OdtWriter:
                 right = index < len(numeric) and numeric[index]
                 if is_number(value):
                     cell = TableCell(valuetype="float", value=value, stylename=self.cell_style)
+                elif value is None:
+                    cell = TableCell(stylename=self.cell_style)
                 else:
                     cell = TableCell(valuetype="string", stylename=self.cell_style)
                 style = "Table_20_Contents_20_Numeric" if right else "Table_20_Contents"

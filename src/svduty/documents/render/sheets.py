@@ -193,7 +193,7 @@ def _ods_rows(rows: Iterable[list[str]], style: str = "") -> Iterator[str]:
         yield (
             "<table:table-row>"
             + "".join(_ods_text_cell(text, style) for text in row)
-            + ("</table:table-row>\n")
+            + "</table:table-row>"
         )
 
 
@@ -201,14 +201,14 @@ def _ods_content(document: Document, tables: list[Table], names: list[str]) -> I
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield (
         f"<office:document-content {_namespaces('office', 'style', 'text', 'table', 'fo')} "
-        'office:version="1.2">\n'
+        'office:version="1.2">'
     )
-    yield "<office:automatic-styles>\n"
+    yield "<office:automatic-styles>"
     yield (
         '<style:style style:name="title" style:family="table-cell">'
-        '<style:text-properties fo:font-weight="bold" fo:font-size="14pt"/></style:style>\n'
+        '<style:text-properties fo:font-weight="bold" fo:font-size="14pt"/></style:style>'
         '<style:style style:name="bold" style:family="table-cell">'
-        '<style:text-properties fo:font-weight="bold"/></style:style>\n'
+        '<style:text-properties fo:font-weight="bold"/></style:style>'
     )
     column_styles: dict[int, str] = {}
     all_widths: list[list[int]] = []
@@ -223,32 +223,31 @@ def _ods_content(document: Document, tables: list[Table], names: list[str]) -> I
         yield (
             f'<style:style style:name="{name}" style:family="table-column">'
             f'<style:table-column-properties style:column-width="{width * 0.21:.2f}cm"/>'
-            "</style:style>\n"
+            "</style:style>"
         )
-    yield "</office:automatic-styles>\n<office:body>\n<office:spreadsheet>\n"
+    yield "</office:automatic-styles><office:body><office:spreadsheet>"
 
-    yield f"<table:table table:name={quoteattr(COVER_SHEET)}>\n"
+    yield f"<table:table table:name={quoteattr(COVER_SHEET)}>"
     yield '<table:table-column table:style-name="w24"/>'
-    yield '<table:table-column table:style-name="w80"/>\n'
+    yield '<table:table-column table:style-name="w80"/>'
     for index, row in enumerate(_cover_rows(document, tables, names)):
         if index == 0:
             yield from _ods_rows([row], "title")
         elif row in (["Sheet", "Table"], ["Built from", ""]):
             yield from _ods_rows([[text for text in row if text]], "bold")
         elif not row:
-            yield "<table:table-row><table:table-cell/></table:table-row>\n"
+            yield "<table:table-row><table:table-cell/></table:table-row>"
         else:
             yield from _ods_rows([row])
-    yield "</table:table>\n"
+    yield "</table:table>"
 
     for name, table, widths in zip(names, tables, all_widths, strict=True):
         titles, header, rows = _table_rows(table)
-        yield f"<table:table table:name={quoteattr(xml_text(name))}>\n"
+        yield f"<table:table table:name={quoteattr(xml_text(name))}>"
         for width in widths:
             yield f'<table:table-column table:style-name="{column_styles[width]}"/>'
         if not widths:
             yield "<table:table-column/>"
-        yield "\n"
         yield from _ods_rows(titles[:1], "title")
         yield from _ods_rows(titles[1:])
         yield from _ods_rows([header], "bold")
@@ -256,10 +255,10 @@ def _ods_content(document: Document, tables: list[Table], names: list[str]) -> I
             yield (
                 "<table:table-row>"
                 + "".join(_ods_cell(value) for value in row)
-                + ("</table:table-row>\n")
+                + "</table:table-row>"
             )
-        yield "</table:table>\n"
-    yield "</office:spreadsheet>\n</office:body>\n</office:document-content>\n"
+        yield "</table:table>"
+    yield "</office:spreadsheet></office:body></office:document-content>\n"
 
 
 def _ods_meta(document: Document) -> str:
