@@ -139,3 +139,39 @@ def success_measures_report(
         definition_version=definition_label(partnership),
         public=public,
     )
+
+
+def latest_year_with_data(partnership: Partnership) -> str | None:
+    """The latest financial year of police-crime data in the live imports."""
+    con = analytic_connection(partnership)
+    try:
+        rows = con.execute("SELECT max(financial_year) FROM police_crime").fetchall()
+    finally:
+        con.close()
+    return rows[0][0] if rows and rows[0][0] else None
+
+
+def dashboard_measures(partnership: Partnership, *, public: bool) -> dict[str, Any] | None:
+    """The headline measures (2019/20 against the latest year), cached until data changes."""
+    from django.core.cache import cache
+
+    from svduty.datasets.models import Import
+
+    latest_import = (
+        Import.objects.filter(partnership=partnership).order_by("-completed_at")
+        .values_list("completed_at", flat=True).first()
+    )
+    import hashlib
+
+    fingerprint = f"{partnership.pk}|{latest_import}|{public}|{definition_label(partnership)}"
+    key = "measures-" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    cached: dict[str, Any] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    year = latest_year_with_data(partnership)
+    if year is None or year <= "2019/20":
+        return None
+    report = success_measures_report(partnership, baseline_year="2019/20", year=year,
+                                     public=public)
+    cache.set(key, report, 3600)
+    return report

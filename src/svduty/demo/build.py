@@ -111,6 +111,7 @@ def build_demo(*, reset: bool = False, echo: Callable[[str], Any] = print,
             continue
         echo(f"Adding demo records: {module_name.split('.')[1]}…")
         getattr(module, function_name)(partnership=partnership, by=users["demo-lead"])
+    _record_local_definition(partnership)
     return True
 
 
@@ -199,6 +200,24 @@ def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
             _enrol_demo_device(user)
         users[username] = user
     return partnership, users
+
+
+def _record_local_definition(partnership: Any) -> None:
+    """The demo's agreed local definition: the Home Office default rule, in plain English too."""
+    from svduty.analysis.definitions import DEFAULT_RULE, describe
+    from svduty.partnership.actions import record_local_definition
+
+    latest = partnership.local_definitions.order_by("-version").first()
+    if latest is not None and latest.rule:
+        return
+    record_local_definition(
+        partnership=partnership,
+        text=latest.text if latest is not None else describe(DEFAULT_RULE),
+        agreed_by="Veymarsh and Orlwick Strategic Partnership Board",
+        agreed_on=dt.date(2023, 11, 14),
+        by=None,
+        rule=DEFAULT_RULE.to_json(),
+    )
 
 
 def _demo_key(username: str) -> bytes:

@@ -32,10 +32,25 @@ def health(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
+    from svduty.access.permissions import Permission, has_permission
+    from svduty.access.roles import Role
+    from svduty.analysis.queries import dashboard_measures
+
     partnerships = queries.partnerships_of(user)  # type: ignore[arg-type]
     recent_imports = imports_visible_to(user)[:10]  # type: ignore[arg-type]
+    # Scrutiny readers see what the public sees; other roles work with exact figures.
+    public = user.roles() <= {Role.SCRUTINY_READER}  # type: ignore[union-attr]
+    panels = [
+        {
+            "partnership": partnership,
+            "measures": dashboard_measures(partnership, public=public)
+            if has_permission(user, Permission.AGGREGATES_VIEW, partnership=partnership)  # type: ignore[arg-type]
+            else None,
+        }
+        for partnership in partnerships
+    ]
     return render(
         request,
         "web/dashboard.html",
-        {"partnerships": partnerships, "recent_imports": recent_imports},
+        {"panels": panels, "recent_imports": recent_imports, "public": public},
     )
