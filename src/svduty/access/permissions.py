@@ -64,8 +64,13 @@ class Permission(StrEnum):
 
 # Permissions that reach across the whole installation rather than one partnership.
 INSTALLATION_WIDE = frozenset(
-    {Permission.USERS_MANAGE, Permission.ORGANISATIONS_MANAGE, Permission.GEOGRAPHY_MANAGE,
-     Permission.PARTNERSHIP_CREATE, Permission.FRAMEWORKS_MANAGE}
+    {
+        Permission.USERS_MANAGE,
+        Permission.ORGANISATIONS_MANAGE,
+        Permission.GEOGRAPHY_MANAGE,
+        Permission.PARTNERSHIP_CREATE,
+        Permission.FRAMEWORKS_MANAGE,
+    }
 )
 
 

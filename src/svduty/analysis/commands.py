@@ -10,8 +10,14 @@ from typing import Any
 import click
 
 COLUMNS = (
-    "measure", "cohort", "area_code", "area_name", "baseline_count", "current_count",
-    "volume_change", "percent_change",
+    "measure",
+    "cohort",
+    "area_code",
+    "area_name",
+    "baseline_count",
+    "current_count",
+    "volume_change",
+    "percent_change",
 )
 
 
@@ -29,15 +35,22 @@ def _printable(value: Any) -> str:
 
 @click.command(name="measures")
 @click.option("--partnership", "slug", required=True, help="The partnership's slug.")
-@click.option("--baseline", "baseline", default="2019/20", show_default=True,
-              help="Baseline financial year.")
+@click.option(
+    "--baseline", "baseline", default="2019/20", show_default=True, help="Baseline financial year."
+)
 @click.option("--year", required=True, help="Financial year to compare, e.g. 2023/24.")
 @click.option("--area", "area_code", help="Only this area (the force area or a CSP code).")
 @click.option("--public", is_flag=True, help="Apply disclosure control (contracts.md section 4).")
-@click.option("--format", "output", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True)
-def measures_command(slug: str, baseline: str, year: str, area_code: str | None, public: bool,
-                     output: str) -> None:
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def measures_command(
+    slug: str, baseline: str, year: str, area_code: str | None, public: bool, output: str
+) -> None:
     """The Home Office success measures, baseline year against another."""
     from svduty.cli import InputRefused, command_context, migrate, setup_django
 
@@ -52,13 +65,17 @@ def measures_command(slug: str, baseline: str, year: str, area_code: str | None,
     if partnership is None:
         raise InputRefused(f"no partnership with the slug {slug!r}")
     try:
-        report = success_measures_report(partnership, baseline_year=baseline, year=year,
-                                         area_code=area_code, public=public)
+        report = success_measures_report(
+            partnership, baseline_year=baseline, year=year, area_code=area_code, public=public
+        )
     except ValueError as exc:
         raise InputRefused(str(exc)) from exc
-    audit.record(action="export", partnership_slug=slug,
-                 summary=f"Success measures {report['baseline_year']} → {report['year']}"
-                 f"{' (public)' if public else ''} as {output}")
+    audit.record(
+        action="export",
+        partnership_slug=slug,
+        summary=f"Success measures {report['baseline_year']} → {report['year']}"
+        f"{' (public)' if public else ''} as {output}",
+    )
     if output == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif output == "csv":
@@ -68,20 +85,33 @@ def measures_command(slug: str, baseline: str, year: str, area_code: str | None,
         extra = ["unknown_age_baseline", "unknown_age_current", "definition_version"]
         writer.writerow([*COLUMNS, *extra])
         for row in report["rows"]:
-            writer.writerow([safe_cell(row.get(c)) for c in COLUMNS] + [
-                row["unknown_age"]["baseline"], row["unknown_age"]["current"],
-                report["definition_version"]])
+            writer.writerow(
+                [safe_cell(row.get(c)) for c in COLUMNS]
+                + [
+                    row["unknown_age"]["baseline"],
+                    row["unknown_age"]["current"],
+                    report["definition_version"],
+                ]
+            )
     else:
-        click.echo(f"Success measures for {slug}: {report['baseline_year']} → {report['year']}"
-                   f" ({'public' if public else 'internal, exact'}; definition "
-                   f"{report['definition_version']})")
+        click.echo(
+            f"Success measures for {slug}: {report['baseline_year']} → {report['year']}"
+            f" ({'public' if public else 'internal, exact'}; definition "
+            f"{report['definition_version']})"
+        )
         header = ("measure", "cohort", "area", "baseline", "current", "change", "%")
         widths = (34, 15, 28, 9, 9, 7, 8)
         click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
         for row in report["rows"]:
-            cells = (row["measure"], row["cohort"], f"{row['area_code']} {row['area_name']}",
-                     _printable(row["baseline_count"]), _printable(row["current_count"]),
-                     _printable(row["volume_change"]), _printable(row["percent_change"]))
+            cells = (
+                row["measure"],
+                row["cohort"],
+                f"{row['area_code']} {row['area_name']}",
+                _printable(row["baseline_count"]),
+                _printable(row["current_count"]),
+                _printable(row["volume_change"]),
+                _printable(row["percent_change"]),
+            )
             click.echo("  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True)))
             if row.get("note"):
                 click.echo(f"    note: {row['note']}")

@@ -21,7 +21,8 @@ def csp_areas_of(partnership: Partnership) -> dict[str, str]:
     links = AreaLink.objects.filter(
         parent=partnership.police_force_area, child__level=AreaLevel.CSP
     ).select_related("child")
-    return {link.child.code: link.child.name for link in sorted(links, key=lambda l: l.child.code)}
+    ordered = sorted(links, key=lambda link: link.child.code)
+    return {link.child.code: link.child.name for link in ordered}
 
 
 def _population_year(financial_year: str) -> int:
@@ -56,15 +57,19 @@ def populations_of(
         ):
             counts[area_id][band] = count
 
-        def total(area_ids: set[int], counts: dict[int, dict[str, int]] = counts) -> tuple[int, int | None]:
+        def total(
+            area_ids: set[int], counts: dict[int, dict[str, int]] = counts
+        ) -> tuple[int, int | None]:
             people = sum(counts[a].get("all", 0) for a in area_ids)
             young_parts = [counts[a].get("0-17", None) for a in area_ids] + [
                 counts[a].get("18-24", None) for a in area_ids
             ]
-            young = None if any(p is None for p in young_parts) else sum(young_parts)  # type: ignore[misc]
+            known = [p for p in young_parts if p is not None]
+            young = sum(known) if len(known) == len(young_parts) else None
             return people, young
 
-        pfa_people, pfa_young = 0, 0
+        pfa_people = 0
+        pfa_young: int | None = 0
         complete = True
         for code in csp_codes:
             areas = {a.pk for a in Area.objects.filter(code=code, level=AreaLevel.CSP)}
@@ -72,7 +77,11 @@ def populations_of(
             if not people:
                 people, young = total(lads_of[code])
             if not people:
-                lsoas = set().union(*(lsoas_of_lad[lad] for lad in lads_of[code])) if lads_of[code] else set()
+                lsoas = (
+                    set().union(*(lsoas_of_lad[lad] for lad in lads_of[code]))
+                    if lads_of[code]
+                    else set()
+                )
                 people, young = total(lsoas)
             if people:
                 result[(code, financial_year)] = measures.Population(people, young)
@@ -158,8 +167,10 @@ def dashboard_measures(partnership: Partnership, *, public: bool) -> dict[str, A
     from svduty.datasets.models import Import
 
     latest_import = (
-        Import.objects.filter(partnership=partnership).order_by("-completed_at")
-        .values_list("completed_at", flat=True).first()
+        Import.objects.filter(partnership=partnership)
+        .order_by("-completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
     )
     import hashlib
 
@@ -171,7 +182,6 @@ def dashboard_measures(partnership: Partnership, *, public: bool) -> dict[str, A
     year = latest_year_with_data(partnership)
     if year is None or year <= "2019/20":
         return None
-    report = success_measures_report(partnership, baseline_year="2019/20", year=year,
-                                     public=public)
+    report = success_measures_report(partnership, baseline_year="2019/20", year=year, public=public)
     cache.set(key, report, 3600)
     return report

@@ -80,7 +80,7 @@ def import_files(
     if kind not in KIND_TABLE:
         raise ValueError(f"unknown import kind {kind!r}")
     paths = [Path(p) for p in paths]
-    report = progress or (lambda fraction, message: None)
+    report: ProgressCallback = progress or _ignore_progress
     content_sha = files_sha256(paths) + (f":{year}" if year else "")
     existing = Import.objects.filter(
         partnership=partnership,
@@ -136,12 +136,25 @@ def import_files(
             import_id=import_id,
             policy=str(policy),
             year=year,
-            progress=lambda fraction, message="": report(0.02 + 0.93 * fraction, message),
+            progress=_scaled(report, start=0.02, span=0.93),
         )
     except BaseException:
         _discard(record)
         raise
     return _finish(record, result, by=by)
+
+
+def _ignore_progress(fraction: float, message: str = "") -> None:
+    """Progress nobody is watching."""
+
+
+def _scaled(report: ProgressCallback, *, start: float, span: float) -> ProgressCallback:
+    """Progress of a part of the work, as progress of the whole."""
+
+    def scaled(fraction: float, message: str = "") -> None:
+        report(start + span * fraction, message)
+
+    return scaled
 
 
 def _zero_rows(existing: Import) -> dict[str, int]:

@@ -54,19 +54,24 @@ def _print_report(report: dict[str, Any], output: str) -> None:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     rows = report["rows"]
-    click.echo(f"Import {report['id']} ({report['kind']}) for {report['partnership']}: "
-               f"{report['status']}")
-    click.echo(f"  rows: {rows['read']} read, {rows['stored']} stored, "
-               f"{rows['quarantined']} quarantined, {rows['rejected']} rejected")
+    click.echo(
+        f"Import {report['id']} ({report['kind']}) for {report['partnership']}: {report['status']}"
+    )
+    click.echo(
+        f"  rows: {rows['read']} read, {rows['stored']} stored, "
+        f"{rows['quarantined']} quarantined, {rows['rejected']} rejected"
+    )
     if report.get("replaces"):
         click.echo(f"  replaces import {report['replaces']}")
     for finding in report.get("findings", [])[:20]:
         where = ", ".join(
-            str(part) for part in (
+            str(part)
+            for part in (
                 finding.get("file"),
                 f"row {finding['row']}" if finding.get("row") else None,
                 f"column {finding['column']!r}" if finding.get("column") else None,
-            ) if part
+            )
+            if part
         )
         click.echo(f"  {finding['severity']}: {where}: {finding['message']}")
     extra = len(report.get("findings", [])) - 20
@@ -76,25 +81,31 @@ def _print_report(report: dict[str, Any], output: str) -> None:
 
 def _import_command(kind: str) -> click.Command:
     @click.command(name=kind, help=f"Import {kind} files for a partnership.")
-    @click.argument("paths", nargs=-1, required=True,
-                    type=click.Path(exists=True, path_type=Path))
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
     @click.option("--partnership", "slug", required=True, help="The partnership's slug.")
     @click.option("--year", help="Financial year, for tables without a year column (2023/24).")
-    @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
-                  show_default=True)
+    @click.option(
+        "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    )
     @click.option("--background", is_flag=True, help="Queue the import and return at once.")
-    def command(paths: tuple[Path, ...], slug: str, year: str | None, output: str,
-                background: bool) -> None:
+    def command(
+        paths: tuple[Path, ...], slug: str, year: str | None, output: str, background: bool
+    ) -> None:
         _prepare()
         from svduty.datasets.queries import report_json
         from svduty.jobs.runner import start_job
 
         partnership = _partnership(slug)
-        params = {"partnership": partnership.slug, "kind": kind,
-                  "paths": [str(p.resolve()) for p in paths], "year": year}
+        params = {
+            "partnership": partnership.slug,
+            "kind": kind,
+            "paths": [str(p.resolve()) for p in paths],
+            "year": year,
+        }
         if background:
-            job = start_job(kind="import", params=params, background=True,
-                            partnership_slug=partnership.slug)
+            job = start_job(
+                kind="import", params=params, background=True, partnership_slug=partnership.slug
+            )
             click.echo(f"Queued as job {job.pk}")
             return
         from svduty.datasets.actions import import_files
@@ -111,8 +122,14 @@ def _import_command(kind: str) -> click.Command:
                 done[0] += max(step, 0)
 
             try:
-                record = import_files(partnership=partnership, kind=kind, paths=list(paths),
-                                      by=None, year=year, progress=progress)
+                record = import_files(
+                    partnership=partnership,
+                    kind=kind,
+                    paths=list(paths),
+                    by=None,
+                    year=year,
+                    progress=progress,
+                )
             except ImportRefused as exc:
                 from svduty.cli import InputRefused
 
@@ -135,8 +152,9 @@ def imports() -> None:
 
 @imports.command(name="list")
 @click.option("--partnership", "slug", help="Only this partnership's imports.")
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def list_imports(slug: str | None, output: str) -> None:
     """Every import, newest first."""
     _prepare()
@@ -152,14 +170,17 @@ def list_imports(slug: str | None, output: str) -> None:
         return
     for report in reports:
         rows = report["rows"]
-        click.echo(f"{report['id']}  {report['partnership']:<12} {report['kind']:<22} "
-                   f"{report['status']:<12} {rows['stored']:>9} stored")
+        click.echo(
+            f"{report['id']}  {report['partnership']:<12} {report['kind']:<22} "
+            f"{report['status']:<12} {rows['stored']:>9} stored"
+        )
 
 
 @imports.command(name="show")
 @click.argument("import_id")
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def show_import(import_id: str, output: str) -> None:
     """One import's report."""
     _prepare()
@@ -169,7 +190,8 @@ def show_import(import_id: str, output: str) -> None:
 
     record = (
         Import.objects.select_related("partnership").filter(pk=import_id).first()
-        if _is_uuid(import_id) else None
+        if _is_uuid(import_id)
+        else None
     )
     if record is None:
         raise InputRefused(f"no import {import_id!r}")

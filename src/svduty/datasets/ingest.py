@@ -1,9 +1,10 @@
-"""The import pipeline: read, validate, normalise, pseudonymise, and write one Parquet file per table.
+"""The import pipeline: read, validate, normalise, pseudonymise, write one Parquet file per table.
 
-Pure: no Django. ``run_import`` takes the files, a ``Geography`` (LSOA → district → CSP → police force
-area), the pseudonym key and the store folder, and returns an ``ImportResult`` (the report of
-contracts.md 5.1 without the parts only the database knows). The rows are processed by DuckDB in
-bulk; only problems are handled row by row, to report them with file, row, column and value.
+Pure: no Django. ``run_import`` takes the files, a ``Geography`` (LSOA → district → CSP →
+police force area), the pseudonym key and the store folder, and returns an ``ImportResult``
+(the report of contracts.md 5.1 without the parts only the database knows). DuckDB processes
+the rows in bulk; only problems are handled row by row, to report them with file, row, column
+and value.
 
 Nothing is written where readers look until the very end: the Parquet file goes to a temporary
 name, is flushed to disk and renamed into place; the caller then marks the import live.
@@ -71,27 +72,72 @@ class ImportResult:
 # --- The formats ----------------------------------------------------------------------------
 
 POLICE_UK_STREET = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )
 POLICE_UK_STOP_SEARCH = (
-    "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
-    "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
-    "Object of search", "Outcome", "Outcome linked to object of search",
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
     "Removal of more than just outer clothing",
 )
-CRIME_TYPES = frozenset({
-    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs",
-    "Other crime", "Other theft", "Possession of weapons", "Public order", "Robbery",
-    "Shoplifting", "Theft from the person", "Vehicle crime", "Violence and sexual offences",
-})
+CRIME_TYPES = frozenset(
+    {
+        "Anti-social behaviour",
+        "Bicycle theft",
+        "Burglary",
+        "Criminal damage and arson",
+        "Drugs",
+        "Other crime",
+        "Other theft",
+        "Possession of weapons",
+        "Public order",
+        "Robbery",
+        "Shoplifting",
+        "Theft from the person",
+        "Vehicle crime",
+        "Violence and sexual offences",
+    }
+)
 
 # Canonical formats (contracts.md 2.1): (required, optional) columns.
 CANONICAL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "police-crime": (
         ("crime_ref", "recorded_date", "offence_code", "knife_flag"),
-        ("offence_date", "offence_description", "firearm_flag", "domestic_flag", "victim_age",
-         "victim_sex", "suspect_age", "lsoa_code", "latitude", "longitude", "location_type"),
+        (
+            "offence_date",
+            "offence_description",
+            "firearm_flag",
+            "domestic_flag",
+            "victim_age",
+            "victim_sex",
+            "suspect_age",
+            "lsoa_code",
+            "latitude",
+            "longitude",
+            "location_type",
+        ),
     ),
     "hospital-admissions": (
         ("episode_ref", "admission_date", "cause_codes", "age"),
@@ -99,8 +145,14 @@ CANONICAL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "ae-assaults": (
         ("site_code", "assault_datetime", "assault_method", "assault_location_type"),
-        ("arrival_datetime", "assault_method_description", "assault_location_description", "age",
-         "sex", "lsoa_code"),
+        (
+            "arrival_datetime",
+            "assault_method_description",
+            "assault_location_description",
+            "age",
+            "sex",
+            "lsoa_code",
+        ),
     ),
     "ambulance-assaults": (
         ("incident_ref", "call_datetime", "incident_type"),
@@ -221,8 +273,16 @@ def _decode(name: str, path: Path, workdir: Path, findings: list[dict[str, Any]]
                 text = raw.decode("cp1252")
             except UnicodeDecodeError:
                 text = raw.decode("cp1252", errors="replace")
-                findings.append(_finding("error", name, number, None, None,
-                                         "bytes that are neither UTF-8 nor Windows-1252"))
+                findings.append(
+                    _finding(
+                        "error",
+                        name,
+                        number,
+                        None,
+                        None,
+                        "bytes that are neither UTF-8 nor Windows-1252",
+                    )
+                )
             sink.write(text)
     return SourceFile(name, target, sha, "windows-1252")
 
@@ -244,10 +304,17 @@ def _delimiter(source: SourceFile) -> str:
 # --- Findings -------------------------------------------------------------------------------
 
 
-def _finding(severity: str, file: str, row: int | None, column: str | None, value: Any,
-             message: str) -> dict[str, Any]:
-    return {"severity": severity, "file": file, "row": row, "column": column,
-            "value": None if value is None else str(value)[:200], "message": message}
+def _finding(
+    severity: str, file: str, row: int | None, column: str | None, value: Any, message: str
+) -> dict[str, Any]:
+    return {
+        "severity": severity,
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": None if value is None else str(value)[:200],
+        "message": message,
+    }
 
 
 class Problems:
@@ -258,8 +325,17 @@ class Problems:
         self.counts: Counter[tuple[str, str | None, str]] = Counter()
         self.bad_rows: set[int] = set()
 
-    def add(self, severity: str, file: str, row: int | None, column: str | None, value: Any,
-            message: str, *, row_id: int | None = None) -> None:
+    def add(
+        self,
+        severity: str,
+        file: str,
+        row: int | None,
+        column: str | None,
+        value: Any,
+        message: str,
+        *,
+        row_id: int | None = None,
+    ) -> None:
         key = (severity, column, message)
         self.counts[key] += 1
         if self.counts[key] <= MAX_EXAMPLES_PER_PROBLEM:
@@ -269,11 +345,18 @@ class Problems:
 
     def summaries(self) -> list[dict[str, Any]]:
         out = []
-        for (severity, column, message), count in sorted(self.counts.items(), key=str):
+        for (_severity, column, message), count in sorted(self.counts.items(), key=str):
             if count > MAX_EXAMPLES_PER_PROBLEM:
-                out.append(_finding("info", "", None, column, None,
-                                    f"{count} rows in all: {message} (first "
-                                    f"{MAX_EXAMPLES_PER_PROBLEM} listed)"))
+                out.append(
+                    _finding(
+                        "info",
+                        "",
+                        None,
+                        column,
+                        None,
+                        f"{count} rows in all: {message} (first {MAX_EXAMPLES_PER_PROBLEM} listed)",
+                    )
+                )
         return out
 
 
@@ -291,6 +374,10 @@ def _fy(expr: str) -> str:
     return _FY_SQL.format(d=expr)
 
 
+def _no_progress(fraction: float, message: str = "") -> None:
+    """Progress goes nowhere."""
+
+
 def run_import(
     *,
     kind: str,
@@ -304,19 +391,26 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import files of one kind; write ``store_dir/<table>/<import_id>.parquet`` unless rejected."""
-    report = progress or (lambda fraction, message="": None)
+    report: Progress = progress or _no_progress
     if kind not in KIND_TABLE:
         raise ImportRefused(f"unknown import kind {kind!r}")
     table = KIND_TABLE[kind]
     with tempfile.TemporaryDirectory(prefix="svduty-import-") as scratch:
         workdir = Path(scratch)
         problems = Problems()
-        sources = [_decode(name, path, workdir, problems.findings)
-                   for name, path in _gather(kind, paths, workdir)]
+        sources = [
+            _decode(name, path, workdir, problems.findings)
+            for name, path in _gather(kind, paths, workdir)
+        ]
         report(0.1, f"{len(sources)} file(s) read")
-        con = duckdb.connect(config={"memory_limit": "900MB", "threads": 2,
-                                     "preserve_insertion_order": True,
-                                     "temp_directory": str(workdir / "duckdb")})
+        con = duckdb.connect(
+            config={
+                "memory_limit": "900MB",
+                "threads": 2,
+                "preserve_insertion_order": True,
+                "temp_directory": str(workdir / "duckdb"),
+            }
+        )
         try:
             _register_geography(con, geography)
             _load_raw(con, kind, sources, problems)
@@ -324,17 +418,22 @@ def run_import(
             _validate(con, kind, problems, geography, year)
             read = _count(con, "SELECT count(*) FROM raw")
             errors = len(problems.bad_rows)
-            files = [{"name": s.name, "sha256": s.sha256, "encoding": s.encoding}
-                     for s in sources]
+            files = [{"name": s.name, "sha256": s.sha256, "encoding": s.encoding} for s in sources]
             has_errors = errors > 0 or any(f["severity"] == "error" for f in problems.findings)
             if read == 0:
-                problems.add("error", sources[0].name, None, None, None,
-                             "the file has a header but no rows")
+                problems.add(
+                    "error", sources[0].name, None, None, None, "the file has a header but no rows"
+                )
                 has_errors = True
-            if has_errors and policy == "refuse" or read == 0:
-                return ImportResult(files, {"read": read, "stored": 0, "quarantined": 0,
-                                            "rejected": read}, [],
-                                    problems.findings + problems.summaries(), True, [])
+            if (has_errors and policy == "refuse") or read == 0:
+                return ImportResult(
+                    files,
+                    {"read": read, "stored": 0, "quarantined": 0, "rejected": read},
+                    [],
+                    problems.findings + problems.summaries(),
+                    True,
+                    [],
+                )
             report(0.6, "Normalising and pseudonymising")
             arrow = _normalise(con, kind, problems.bad_rows, pseudonym_key, year)
             breakdown = _breakdown(kind, arrow)
@@ -356,25 +455,36 @@ def run_import(
 
 def _register_geography(con: duckdb.DuckDBPyConnection, geography: Geography) -> None:
     names = list(geography.csp_names)
-    con.register("csp_names", pa.table({
-        "name": pa.array(names, pa.string()),
-        "code": pa.array([geography.csp_names[n] for n in names], pa.string()),
-    }))
+    con.register(
+        "csp_names",
+        pa.table(
+            {
+                "name": pa.array(names, pa.string()),
+                "code": pa.array([geography.csp_names[n] for n in names], pa.string()),
+            }
+        ),
+    )
     codes = list(geography.lsoas)
-    con.register("geo", pa.table({
-        "lsoa": pa.array(codes, pa.string()),
-        "lad": pa.array([geography.lsoas[c][0] for c in codes], pa.string()),
-        "csp": pa.array([geography.lsoas[c][1] for c in codes], pa.string()),
-        "pfa": pa.array([geography.lsoas[c][2] for c in codes], pa.string()),
-    }))
+    con.register(
+        "geo",
+        pa.table(
+            {
+                "lsoa": pa.array(codes, pa.string()),
+                "lad": pa.array([geography.lsoas[c][0] for c in codes], pa.string()),
+                "csp": pa.array([geography.lsoas[c][1] for c in codes], pa.string()),
+                "pfa": pa.array([geography.lsoas[c][2] for c in codes], pa.string()),
+            }
+        ),
+    )
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, kind: str, sources: list[SourceFile],
-              problems: Problems) -> None:
+def _load_raw(
+    con: duckdb.DuckDBPyConnection, kind: str, sources: list[SourceFile], problems: Problems
+) -> None:
     """All files into one all-text table ``raw`` with ``_file``, ``_row`` and ``_id`` columns."""
     parts = []
     for index, source in enumerate(sources):
@@ -382,26 +492,29 @@ def _load_raw(con: duckdb.DuckDBPyConnection, kind: str, sources: list[SourceFil
         header = _header(source, delimiter)
         columns = _expected_columns(kind, source.name, header)
         select = ", ".join(
-            f"{_quote(src)} AS {_quote(dst)}" if src is not None
+            f"{_quote(src)} AS {_quote(dst)}"
+            if src is not None
             else f"CAST(NULL AS VARCHAR) AS {_quote(dst)}"
             for dst, src in columns.items()
         )
         name = f"file_{index}"
         con.execute(
-            f"CREATE TEMP TABLE {name} AS SELECT {select}, {index} AS _file, "  # noqa: S608
+            f"CREATE TEMP TABLE {name} AS SELECT {select}, {index} AS _file, "
             "CAST(row_number() OVER () AS BIGINT) AS _row FROM read_csv(?, header=true, "
             "all_varchar=true, delim=?, quote='\"', escape='\"', strict_mode=false, "
             "null_padding=true, ignore_errors=false, auto_detect=false, columns=?)",
-            [str(source.path), delimiter, {h or f"column{i}": "VARCHAR"
-                                           for i, h in enumerate(_dedupe(header))}],
+            [
+                str(source.path),
+                delimiter,
+                {h or f"column{i}": "VARCHAR" for i, h in enumerate(_dedupe(header))},
+            ],
         )
         parts.append(f"SELECT * FROM {name}")
-    con.execute("CREATE TEMP TABLE raw AS " + " UNION ALL ".join(parts))  # noqa: S608
+    con.execute("CREATE TEMP TABLE raw AS " + " UNION ALL ".join(parts))
     con.execute("ALTER TABLE raw ADD COLUMN _id BIGINT")
     con.execute("UPDATE raw SET _id = _file * 100000000000 + _row")
     con.execute("CREATE TEMP TABLE files (_file INTEGER, name VARCHAR)")
-    con.executemany("INSERT INTO files VALUES (?, ?)",
-                    [(i, s.name) for i, s in enumerate(sources)])
+    con.executemany("INSERT INTO files VALUES (?, ?)", [(i, s.name) for i, s in enumerate(sources)])
 
 
 def _dedupe(header: list[str]) -> list[str]:
@@ -422,7 +535,7 @@ def _expected_columns(kind: str, file: str, header: list[str]) -> dict[str, str 
         missing = [c for c in expected if c.lower() not in lower]
         if missing:
             raise ImportRefused(
-                f"{file}: not a police.uk {'street' if kind == 'police-uk-street' else 'stop and search'}"
+                f"{file}: not a police.uk {kind.removeprefix('police-uk-').replace('-', ' ')}"
                 f" file: the header lacks {', '.join(repr(m) for m in missing)}"
             )
         return {c: lower[c.lower()] for c in expected}
@@ -452,12 +565,19 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _flag(con: duckdb.DuckDBPyConnection, problems: Problems, severity: str, column: str | None,
-          where: str, message: str, value: str | None = None) -> None:
+def _flag(
+    con: duckdb.DuckDBPyConnection,
+    problems: Problems,
+    severity: str,
+    column: str | None,
+    where: str,
+    message: str,
+    value: str | None = None,
+) -> None:
     """Report every raw row matching ``where`` (errors rule the row out)."""
     value_sql = value or (_quote(column) if column else "NULL")
     rows = con.execute(
-        f"SELECT f.name, r._row, {value_sql}, r._id FROM raw r JOIN files f USING (_file) "  # noqa: S608
+        f"SELECT f.name, r._row, {value_sql}, r._id FROM raw r JOIN files f USING (_file) "
         f"WHERE {where} ORDER BY r._id"
     ).fetchall()
     for name, row, val, row_id in rows:
@@ -471,16 +591,23 @@ def _date(col: str) -> str:
 def _timestamp(col: str) -> str:
     """Text → local (Europe/London) wall-clock timestamp; text without an offset is UTC."""
     c = f"nullif(trim({_quote(col)}), '')"
-    return (f"timezone('Europe/London', coalesce(try_cast({c} AS TIMESTAMPTZ), "
-            f"try_cast(try_cast({c} AS TIMESTAMP) AS TIMESTAMPTZ)))")
+    return (
+        f"timezone('Europe/London', coalesce(try_cast({c} AS TIMESTAMPTZ), "
+        f"try_cast(try_cast({c} AS TIMESTAMP) AS TIMESTAMPTZ)))"
+    )
 
 
 def _int(col: str) -> str:
     return f"try_cast(nullif(trim({_quote(col)}), '') AS INTEGER)"
 
 
-def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
-              geography: Geography, year: str | None) -> None:
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    problems: Problems,
+    geography: Geography,
+    year: str | None,
+) -> None:
     con.execute("SET TimeZone = 'UTC'")
     blank = "nullif(trim({c}), '') IS NULL"
 
@@ -490,68 +617,131 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
 
     def formula(*columns: str) -> None:
         for c in columns:
-            _flag(con, problems, "warning", c,
-                  f"regexp_matches(coalesce({_quote(c)}, ''), '^[=+@]')",
-                  "looks like a spreadsheet formula; stored as text, never run")
+            _flag(
+                con,
+                problems,
+                "warning",
+                c,
+                f"regexp_matches(coalesce({_quote(c)}, ''), '^[=+@]')",
+                "looks like a spreadsheet formula; stored as text, never run",
+            )
 
     def age(c: str) -> None:
-        _flag(con, problems, "error", c,
-              f"nullif(trim({_quote(c)}), '') IS NOT NULL AND ({_int(c)} IS NULL OR "
-              f"{_int(c)} < 0 OR {_int(c)} > 120)",
-              "age must be a whole number from 0 to 120, or blank if unknown")
+        _flag(
+            con,
+            problems,
+            "error",
+            c,
+            f"nullif(trim({_quote(c)}), '') IS NOT NULL AND ({_int(c)} IS NULL OR "
+            f"{_int(c)} < 0 OR {_int(c)} > 120)",
+            "age must be a whole number from 0 to 120, or blank if unknown",
+        )
 
     def lsoa(c: str, severity: str = "warning") -> None:
-        _flag(con, problems, "error", c,
-              f"nullif(trim({_quote(c)}), '') IS NOT NULL AND NOT "
-              f"regexp_matches(trim({_quote(c)}), '^[A-Z]01[0-9]{{6}}$')",
-              "not an LSOA code (expected a code such as E01000916)")
+        _flag(
+            con,
+            problems,
+            "error",
+            c,
+            f"nullif(trim({_quote(c)}), '') IS NOT NULL AND NOT "
+            f"regexp_matches(trim({_quote(c)}), '^[A-Z]01[0-9]{{6}}$')",
+            "not an LSOA code (expected a code such as E01000916)",
+        )
         if geography.lsoas:
-            _flag(con, problems, severity, c,
-                  f"regexp_matches(coalesce(trim({_quote(c)}), ''), '^[A-Z]01[0-9]{{6}}$') AND "
-                  f"trim({_quote(c)}) NOT IN (SELECT lsoa FROM geo)",
-                  "LSOA code not in the loaded geography (2011 or 2021): counted for the "
-                  "partnership but in no CSP")
+            _flag(
+                con,
+                problems,
+                severity,
+                c,
+                f"regexp_matches(coalesce(trim({_quote(c)}), ''), '^[A-Z]01[0-9]{{6}}$') AND "
+                f"trim({_quote(c)}) NOT IN (SELECT lsoa FROM geo)",
+                "LSOA code not in the loaded geography (2011 or 2021): counted for the "
+                "partnership but in no CSP",
+            )
 
     def coordinates(lat: str, lon: str) -> None:
         for c, low, high in ((lat, -90, 90), (lon, -180, 180)):
-            _flag(con, problems, "error", c,
-                  f"nullif(trim({_quote(c)}), '') IS NOT NULL AND (try_cast(trim({_quote(c)}) AS "
-                  f"DOUBLE) IS NULL OR try_cast(trim({_quote(c)}) AS DOUBLE) NOT BETWEEN {low} "
-                  f"AND {high})", "not a WGS84 coordinate")
+            _flag(
+                con,
+                problems,
+                "error",
+                c,
+                f"nullif(trim({_quote(c)}), '') IS NOT NULL AND (try_cast(trim({_quote(c)}) AS "
+                f"DOUBLE) IS NULL OR try_cast(trim({_quote(c)}) AS DOUBLE) NOT BETWEEN {low} "
+                f"AND {high})",
+                "not a WGS84 coordinate",
+            )
 
     def flag_values(c: str, message: str) -> None:
-        _flag(con, problems, "error", c,
-              f"upper(coalesce(trim({_quote(c)}), '')) NOT IN ('', 'Y', 'N')", message)
+        _flag(
+            con,
+            problems,
+            "error",
+            c,
+            f"upper(coalesce(trim({_quote(c)}), '')) NOT IN ('', 'Y', 'N')",
+            message,
+        )
 
     def repeated(c: str, severity: str, message: str, group: str = "") -> None:
-        _flag(con, problems, severity, c,
-              f"nullif(trim({_quote(c)}), '') IS NOT NULL AND r._id NOT IN (SELECT min(_id) FROM "
-              f"raw GROUP BY trim({_quote(c)}){group})", message)
+        _flag(
+            con,
+            problems,
+            severity,
+            c,
+            f"nullif(trim({_quote(c)}), '') IS NOT NULL AND r._id NOT IN (SELECT min(_id) FROM "
+            f"raw GROUP BY trim({_quote(c)}){group})",
+            message,
+        )
 
     def dates(c: str, *, is_required: bool) -> None:
-        _flag(con, problems, "error", c,
-              f"nullif(trim({_quote(c)}), '') IS NOT NULL AND {_date(c)} IS NULL",
-              "not a date in the form YYYY-MM-DD")
+        _flag(
+            con,
+            problems,
+            "error",
+            c,
+            f"nullif(trim({_quote(c)}), '') IS NOT NULL AND {_date(c)} IS NULL",
+            "not a date in the form YYYY-MM-DD",
+        )
 
     def timestamps(c: str) -> None:
-        _flag(con, problems, "error", c,
-              f"nullif(trim({_quote(c)}), '') IS NOT NULL AND {_timestamp(c)} IS NULL",
-              "not a date and time (ISO 8601, e.g. 2023-05-31T23:05:00+00:00)")
+        _flag(
+            con,
+            problems,
+            "error",
+            c,
+            f"nullif(trim({_quote(c)}), '') IS NOT NULL AND {_timestamp(c)} IS NULL",
+            "not a date and time (ISO 8601, e.g. 2023-05-31T23:05:00+00:00)",
+        )
 
     if kind == "police-uk-street":
-        _flag(con, problems, "error", "Month",
-              "NOT regexp_matches(coalesce(\"Month\", ''), '^[0-9]{4}-(0[1-9]|1[0-2])$')",
-              "Month must be YYYY-MM")
-        _flag(con, problems, "warning", "Crime type",
-              f"\"Crime type\" NOT IN ({', '.join(repr(t) for t in sorted(CRIME_TYPES))})",
-              "not one of the 14 police.uk crime types")
+        _flag(
+            con,
+            problems,
+            "error",
+            "Month",
+            "NOT regexp_matches(coalesce(\"Month\", ''), '^[0-9]{4}-(0[1-9]|1[0-2])$')",
+            "Month must be YYYY-MM",
+        )
+        _flag(
+            con,
+            problems,
+            "warning",
+            "Crime type",
+            f'"Crime type" NOT IN ({", ".join(repr(t) for t in sorted(CRIME_TYPES))})',
+            "not one of the 14 police.uk crime types",
+        )
         lsoa("LSOA code", "info")
         coordinates("Latitude", "Longitude")
         # Repeated Crime IDs within a month: police.uk counts rows, so they are kept and listed.
-        _flag(con, problems, "info", "Crime ID",
-              "nullif(trim(\"Crime ID\"), '') IS NOT NULL AND (trim(\"Crime ID\"), \"Month\") IN "
-              "(SELECT (trim(\"Crime ID\"), \"Month\") FROM raw GROUP BY 1 HAVING count(*) > 1)",
-              "Crime ID repeated within the month (kept: police.uk counts rows)")
+        _flag(
+            con,
+            problems,
+            "info",
+            "Crime ID",
+            'nullif(trim("Crime ID"), \'\') IS NOT NULL AND (trim("Crime ID"), "Month") IN '
+            '(SELECT (trim("Crime ID"), "Month") FROM raw GROUP BY 1 HAVING count(*) > 1)',
+            "Crime ID repeated within the month (kept: police.uk counts rows)",
+        )
     elif kind == "police-uk-stop-search":
         timestamps("Date")
         required("Date")
@@ -559,8 +749,10 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
     elif kind == "ho-csp-tables":
         if _count(con, "SELECT count(*) FROM raw WHERE financial_year IS NOT NULL") == 0:
             if year is None:
-                raise ImportRefused("the table has no Financial Year column: give the year with "
-                                    "--year (e.g. --year 2014/15)")
+                raise ImportRefused(
+                    "the table has no Financial Year column: give the year with "
+                    "--year (e.g. --year 2014/15)"
+                )
         else:
             for (value,) in con.execute(
                 "SELECT DISTINCT financial_year FROM raw WHERE financial_year IS NOT NULL"
@@ -568,19 +760,36 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
                 try:
                     parse_financial_year(value)
                 except ValueError:
-                    _flag(con, problems, "error", "financial_year",
-                          f"financial_year = {_sql_text(value)}", "not a financial year (2019/20)")
-        _flag(con, problems, "error", "count",
-              "try_cast(replace(trim(\"count\"), ',', '') AS BIGINT) IS NULL OR "
-              "try_cast(replace(trim(\"count\"), ',', '') AS BIGINT) < 0",
-              "the count must be a whole number, 0 or more")
+                    _flag(
+                        con,
+                        problems,
+                        "error",
+                        "financial_year",
+                        f"financial_year = {_sql_text(value)}",
+                        "not a financial year (2019/20)",
+                    )
+        _flag(
+            con,
+            problems,
+            "error",
+            "count",
+            "try_cast(replace(trim(\"count\"), ',', '') AS BIGINT) IS NULL OR "
+            "try_cast(replace(trim(\"count\"), ',', '') AS BIGINT) < 0",
+            "the count must be a whole number, 0 or more",
+        )
         if geography.csp_names:
             names = [n for (n,) in con.execute("SELECT DISTINCT csp_name FROM raw").fetchall()]
             for name in names:
                 if name is not None and name.strip().lower() not in geography.csp_names:
-                    _flag(con, problems, "warning", "csp_name", f"csp_name = {_sql_text(name)}",
-                          "CSP name not matched to an ONS code (add it to the reviewed alias "
-                          "list); the rows are kept without a code")
+                    _flag(
+                        con,
+                        problems,
+                        "warning",
+                        "csp_name",
+                        f"csp_name = {_sql_text(name)}",
+                        "CSP name not matched to an ONS code (add it to the reviewed alias "
+                        "list); the rows are kept without a code",
+                    )
     elif kind == "police-crime":
         required("crime_ref", "recorded_date", "offence_code")
         dates("recorded_date", is_required=True)
@@ -592,31 +801,51 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
         lsoa("lsoa_code")
         coordinates("latitude", "longitude")
         repeated("crime_ref", "error", "crime_ref repeated: each crime is one row")
-        unknown = [code for (code,) in con.execute(
-            "SELECT DISTINCT trim(offence_code) FROM raw WHERE nullif(trim(offence_code), '') "
-            "IS NOT NULL").fetchall() if normalise_offence_code(code) is None]
+        unknown = [
+            code
+            for (code,) in con.execute(
+                "SELECT DISTINCT trim(offence_code) FROM raw WHERE nullif(trim(offence_code), '') "
+                "IS NOT NULL"
+            ).fetchall()
+            if normalise_offence_code(code) is None
+        ]
         for code in unknown:
-            _flag(con, problems, "warning", "offence_code",
-                  f"trim(offence_code) = {_sql_text(code)}",
-                  "offence code not placed in the Home Office classification (kept as given; "
-                  "add it to the reviewed mapping)")
+            _flag(
+                con,
+                problems,
+                "warning",
+                "offence_code",
+                f"trim(offence_code) = {_sql_text(code)}",
+                "offence code not placed in the Home Office classification (kept as given; "
+                "add it to the reviewed mapping)",
+            )
         formula("offence_description", "location_type")
     elif kind == "hospital-admissions":
         required("episode_ref", "admission_date", "cause_codes", "age")
         dates("admission_date", is_required=True)
         dates("episode_end_date", is_required=False)
-        _flag(con, problems, "error", "episode_end_date",
-              f"{_date('episode_end_date')} < {_date('admission_date')}",
-              "the episode ends before the admission")
+        _flag(
+            con,
+            problems,
+            "error",
+            "episode_end_date",
+            f"{_date('episode_end_date')} < {_date('admission_date')}",
+            "the episode ends before the admission",
+        )
         flag_values("is_first_episode", "must be Y, N or blank (Y)")
         age("age")
         lsoa("lsoa_code")
         repeated("episode_ref", "error", "episode_ref repeated: each episode is one row")
-        _flag(con, problems, "error", "cause_codes",
-              "nullif(trim(cause_codes), '') IS NOT NULL AND len(list_filter(str_split("
-              "upper(replace(cause_codes, ' ', '')), ';'), lambda x: x <> '' AND NOT "
-              "regexp_matches(x, '^[A-Z][0-9]{2}(\\.?[0-9A-Z]{0,2})?$'))) > 0",
-              "not a list of ICD-10 codes separated by ';' (e.g. S21.1;X99.9)")
+        _flag(
+            con,
+            problems,
+            "error",
+            "cause_codes",
+            "nullif(trim(cause_codes), '') IS NOT NULL AND len(list_filter(str_split("
+            "upper(replace(cause_codes, ' ', '')), ';'), lambda x: x <> '' AND NOT "
+            "regexp_matches(x, '^[A-Z][0-9]{2}(\\.?[0-9A-Z]{0,2})?$'))) > 0",
+            "not a list of ICD-10 codes separated by ';' (e.g. S21.1;X99.9)",
+        )
     elif kind == "ae-assaults":
         required("site_code", "assault_datetime", "assault_method", "assault_location_type")
         timestamps("assault_datetime")
@@ -633,26 +862,52 @@ def _validate(con: duckdb.DuckDBPyConnection, kind: str, problems: Problems,
         repeated("incident_ref", "error", "incident_ref repeated: each incident is one row")
     elif kind == "aggregate-counts":
         required("source", "measure", "area_code", "period")
-        _flag(con, problems, "error", "period",
-              "NOT regexp_matches(coalesce(trim(period), ''), "
-              "'^([0-9]{4}-(0[1-9]|1[0-2])|[0-9]{4}/[0-9]{2})$')",
-              "period must be a month (2023-04) or a financial year (2023/24)")
-        _flag(con, problems, "error", "count",
-              "nullif(trim(\"count\"), '') IS NOT NULL AND (try_cast(trim(\"count\") AS BIGINT) "
-              "IS NULL OR try_cast(trim(\"count\") AS BIGINT) < 0)",
-              "the count must be a whole number, 0 or more")
-        _flag(con, problems, "error", "count",
-              "nullif(trim(\"count\"), '') IS NULL AND nullif(trim(\"value\"), '') IS NULL AND "
-              "upper(coalesce(trim(suppressed), '')) <> 'Y'",
-              "give a count, a value, or suppressed=Y")
-        _flag(con, problems, "error", "value",
-              "nullif(trim(\"value\"), '') IS NOT NULL AND try_cast(trim(\"value\") AS DOUBLE) "
-              "IS NULL", "the value must be a number")
+        _flag(
+            con,
+            problems,
+            "error",
+            "period",
+            "NOT regexp_matches(coalesce(trim(period), ''), "
+            "'^([0-9]{4}-(0[1-9]|1[0-2])|[0-9]{4}/[0-9]{2})$')",
+            "period must be a month (2023-04) or a financial year (2023/24)",
+        )
+        _flag(
+            con,
+            problems,
+            "error",
+            "count",
+            'nullif(trim("count"), \'\') IS NOT NULL AND (try_cast(trim("count") AS BIGINT) '
+            'IS NULL OR try_cast(trim("count") AS BIGINT) < 0)',
+            "the count must be a whole number, 0 or more",
+        )
+        _flag(
+            con,
+            problems,
+            "error",
+            "count",
+            "nullif(trim(\"count\"), '') IS NULL AND nullif(trim(\"value\"), '') IS NULL AND "
+            "upper(coalesce(trim(suppressed), '')) <> 'Y'",
+            "give a count, a value, or suppressed=Y",
+        )
+        _flag(
+            con,
+            problems,
+            "error",
+            "value",
+            'nullif(trim("value"), \'\') IS NOT NULL AND try_cast(trim("value") AS DOUBLE) IS NULL',
+            "the value must be a number",
+        )
         flag_values("suppressed", "must be Y, N or blank")
         if geography.area_codes:
-            _flag(con, problems, "warning", "area_code",
-                  f"trim(area_code) NOT IN ({', '.join(_sql_text(c) for c in sorted(geography.area_codes))})",
-                  "area code not in the loaded geography")
+            _flag(
+                con,
+                problems,
+                "warning",
+                "area_code",
+                "trim(area_code) NOT IN "
+                f"({', '.join(_sql_text(c) for c in sorted(geography.area_codes))})",
+                "area code not in the loaded geography",
+            )
 
 
 def _sql_text(value: str) -> str:
@@ -661,7 +916,7 @@ def _sql_text(value: str) -> str:
 
 def _pseudonymise(values: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Array:
     """Keyed hash (HMAC-SHA256) of each identifier; null stays null."""
-    out = []
+    out: list[str | None] = []
     for value in values.to_pylist():
         if value is None or not str(value).strip():
             out.append(None)
@@ -670,8 +925,9 @@ def _pseudonymise(values: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Array:
     return pa.array(out, pa.string())
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], key: bytes,
-               year: str | None) -> pa.Table:
+def _normalise(
+    con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], key: bytes, year: str | None
+) -> pa.Table:
     """The good rows in the stored table's columns."""
     con.register("bad", pa.table({"_id": pa.array(sorted(bad_rows), pa.int64())}))
     good = "raw r LEFT JOIN bad b ON r._id = b._id"
@@ -729,21 +985,21 @@ def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], ke
         d = _date("recorded_date").replace('"recorded_date"', "r.recorded_date")
         sql = f"""
             SELECT {lineage}, trim(r.crime_ref) AS crime_ref, CAST({d} AS DATE) AS recorded_date,
-              CAST({_date('offence_date').replace('"offence_date"', 'r.offence_date')} AS DATE)
+              CAST({_date("offence_date").replace('"offence_date"', "r.offence_date")} AS DATE)
                 AS offence_date,
               trim(r.offence_code) AS offence_code_raw, r.offence_description,
               nullif(upper(trim(r.knife_flag)), '') AS knife_flag,
               nullif(upper(trim(r.firearm_flag)), '') AS firearm_flag,
               nullif(upper(trim(r.domestic_flag)), '') AS domestic_flag,
-              {_int('victim_age').replace('"victim_age"', 'r.victim_age')} AS victim_age,
+              {_int("victim_age").replace('"victim_age"', "r.victim_age")} AS victim_age,
               nullif(trim(r.victim_sex), '') AS victim_sex,
-              {_int('suspect_age').replace('"suspect_age"', 'r.suspect_age')} AS suspect_age,
+              {_int("suspect_age").replace('"suspect_age"', "r.suspect_age")} AS suspect_age,
               try_cast(nullif(trim(r.latitude), '') AS DOUBLE) AS latitude,
               try_cast(nullif(trim(r.longitude), '') AS DOUBLE) AS longitude,
               nullif(trim(r.location_type), '') AS location_type,
               nullif(trim(r.lsoa_code), '') AS lsoa_code, g.lad AS lad_code, g.csp AS csp_code,
               g.pfa AS pfa_code, strftime({d}, '%Y-%m') AS month, {_fy(d)} AS financial_year
-            FROM {good} {geo_join.format(c='lsoa_code')} WHERE {alive}"""
+            FROM {good} {geo_join.format(c="lsoa_code")} WHERE {alive}"""
     elif kind == "hospital-admissions":
         a = _date("admission_date").replace('"admission_date"', "r.admission_date")
         e = _date("episode_end_date").replace('"episode_end_date"', "r.episode_end_date")
@@ -753,13 +1009,13 @@ def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], ke
               upper(coalesce(nullif(trim(r.is_first_episode), ''), 'Y')) = 'Y' AS is_first_episode,
               list_filter(str_split(upper(replace(r.cause_codes, ' ', '')), ';'), lambda x: x <> '')
                 AS cause_codes,
-              {_int('age').replace('"age"', 'r.age')} AS age, nullif(trim(r.sex), '') AS sex,
+              {_int("age").replace('"age"', "r.age")} AS age, nullif(trim(r.sex), '') AS sex,
               CASE WHEN {e} IS NULL THEN 'admission_date' ELSE 'episode_end_date' END
                 AS date_method,
               nullif(trim(r.lsoa_code), '') AS lsoa_code, g.lad AS lad_code, g.csp AS csp_code,
               g.pfa AS pfa_code, strftime(coalesce({e}, {a}), '%Y-%m') AS month,
-              {_fy(f'coalesce({e}, {a})')} AS financial_year
-            FROM {good} {geo_join.format(c='lsoa_code')} WHERE {alive}"""
+              {_fy(f"coalesce({e}, {a})")} AS financial_year
+            FROM {good} {geo_join.format(c="lsoa_code")} WHERE {alive}"""
     elif kind == "ae-assaults":
         t = _timestamp("assault_datetime").replace('"assault_datetime"', "r.assault_datetime")
         arrival = _timestamp("arrival_datetime").replace('"arrival_datetime"', "r.arrival_datetime")
@@ -768,23 +1024,23 @@ def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], ke
               {t} AS assault_at, trim(r.assault_method) AS assault_method,
               trim(r.assault_location_type) AS assault_location_type,
               nullif(trim(r.assault_location_description), '') AS assault_location_description,
-              {_int('age').replace('"age"', 'r.age')} AS age, nullif(trim(r.sex), '') AS sex,
+              {_int("age").replace('"age"', "r.age")} AS age, nullif(trim(r.sex), '') AS sex,
               hour({t}) AS hour, isodow({t}) AS weekday,
               nullif(trim(r.lsoa_code), '') AS lsoa_code, g.lad AS lad_code, g.csp AS csp_code,
               g.pfa AS pfa_code, strftime({t}, '%Y-%m') AS month, {_fy(t)} AS financial_year
-            FROM {good} {geo_join.format(c='lsoa_code')} WHERE {alive}"""
+            FROM {good} {geo_join.format(c="lsoa_code")} WHERE {alive}"""
     elif kind == "ambulance-assaults":
         t = _timestamp("call_datetime").replace('"call_datetime"', "r.call_datetime")
         sql = f"""
             SELECT {lineage}, trim(r.incident_ref) AS incident_ref, {t} AS call_at,
               trim(r.incident_type) AS incident_type,
-              {_int('age').replace('"age"', 'r.age')} AS age, nullif(trim(r.sex), '') AS sex,
+              {_int("age").replace('"age"', "r.age")} AS age, nullif(trim(r.sex), '') AS sex,
               try_cast(nullif(trim(r.latitude), '') AS DOUBLE) AS latitude,
               try_cast(nullif(trim(r.longitude), '') AS DOUBLE) AS longitude,
               hour({t}) AS hour, isodow({t}) AS weekday,
               nullif(trim(r.lsoa_code), '') AS lsoa_code, g.lad AS lad_code, g.csp AS csp_code,
               g.pfa AS pfa_code, strftime({t}, '%Y-%m') AS month, {_fy(t)} AS financial_year
-            FROM {good} {geo_join.format(c='lsoa_code')} WHERE {alive}"""
+            FROM {good} {geo_join.format(c="lsoa_code")} WHERE {alive}"""
     elif kind == "aggregate-counts":
         sql = f"""
             SELECT {lineage}, trim(r.source) AS source, trim(r.measure) AS measure,
@@ -800,14 +1056,16 @@ def _normalise(con: duckdb.DuckDBPyConnection, kind: str, bad_rows: set[int], ke
             FROM {good} WHERE {alive}"""
     else:  # pragma: no cover - guarded by KIND_TABLE
         raise ImportRefused(kind)
-    result = con.sql(f"SELECT * FROM ({sql}) ORDER BY _sort").to_arrow_table()  # noqa: S608
+    result = con.sql(f"SELECT * FROM ({sql}) ORDER BY _sort").to_arrow_table()
     import_ids = pa.array([""] * result.num_rows, pa.string())
     result = result.drop_columns(["_sort"]).append_column("import_id", import_ids)
     if kind == "police-crime":
         raw_codes = result.column("offence_code_raw").to_pylist()
         cache: dict[str | None, str | None] = {}
-        codes = [cache.setdefault(c, normalise_offence_code(c) or c) if c not in cache
-                 else cache[c] for c in raw_codes]
+        codes = [
+            cache.setdefault(c, normalise_offence_code(c) or c) if c not in cache else cache[c]
+            for c in raw_codes
+        ]
         result = result.append_column("offence_code", pa.array(codes, pa.string()))
     for column in ("crime_ref", "episode_ref", "incident_ref"):
         if column in result.column_names:
@@ -833,12 +1091,14 @@ def _breakdown(kind: str, table: pa.Table) -> list[dict[str, Any]]:
     try:
         con.register("t", table)
         if category == "cause_category":
-            expr = ("CASE WHEN len(list_filter(cause_codes, lambda x: starts_with(x, 'X99'))) > 0 "
-                    "THEN 'X99 assault by sharp object' ELSE 'other causes' END")
+            expr = (
+                "CASE WHEN len(list_filter(cause_codes, lambda x: starts_with(x, 'X99'))) > 0 "
+                "THEN 'X99 assault by sharp object' ELSE 'other causes' END"
+            )
         else:
             expr = _quote(category)
         rows = con.execute(
-            f"SELECT {_quote(period)} AS period, coalesce(CAST({expr} AS VARCHAR), '(blank)') AS "  # noqa: S608
+            f"SELECT {_quote(period)} AS period, coalesce(CAST({expr} AS VARCHAR), '(blank)') AS "
             "category, count(*) AS n FROM t GROUP BY ALL ORDER BY 1, 2"
         ).fetchall()
     finally:
@@ -850,7 +1110,8 @@ def _write(table: pa.Table, folder: Path, import_id: str) -> None:
     """Write atomically: a temporary file, flushed to disk, renamed into place."""
     folder.mkdir(parents=True, exist_ok=True)
     table = table.set_column(
-        table.column_names.index("import_id"), "import_id",
+        table.column_names.index("import_id"),
+        "import_id",
         pa.array([import_id] * table.num_rows, pa.string()),
     )
     final = folder / f"{import_id}.parquet"
@@ -864,4 +1125,3 @@ def _write(table: pa.Table, folder: Path, import_id: str) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
-

@@ -21,8 +21,8 @@ def run_upload_import(job: Job, progress: Progress) -> dict[str, Any]:
         partnership=Partnership.objects.get(slug=params["partnership"]),
         kind=params["kind"],
         paths=[Path(p) for p in params["paths"]],
-        by=User.objects.filter(pk=job.created_by_id).first(),
-        organisation=Organisation.objects.filter(pk=params.get("organisation")).first(),
+        by=User.objects.filter(pk=job.created_by_id or 0).first(),
+        organisation=Organisation.objects.filter(pk=int(params.get("organisation") or 0)).first(),
         year=params.get("year") or None,
         progress=progress,
     )

@@ -25,7 +25,7 @@ _PLACE = [
     pa.field("csp_code", pa.string()),
     pa.field("pfa_code", pa.string()),
 ]
-# Period columns derived at import (contracts.md section 1): month "2020-03", financial year "2019/20".
+# Period columns derived at import (contracts.md section 1): month "2020-03", year "2019/20".
 _PERIOD = [
     pa.field("month", pa.string()),
     pa.field("financial_year", pa.string()),

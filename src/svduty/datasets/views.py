@@ -64,11 +64,16 @@ def import_report_csv(request: HttpRequest, import_id: str) -> HttpResponse:
     writer.writerow(["severity", "file", "row", "column", "value", "message"])
     for finding in record.findings:
         writer.writerow(
-            [safe_cell(finding.get(key)) for key in
-             ("severity", "file", "row", "column", "value", "message")]
+            [
+                safe_cell(finding.get(key))
+                for key in ("severity", "file", "row", "column", "value", "message")
+            ]
         )
-    audit.record(action=AuditEvent.Action.DOWNLOAD, obj=record,
-                 summary=f"Downloaded the report of import {record.pk}")
+    audit.record(
+        action=AuditEvent.Action.DOWNLOAD,
+        obj=record,
+        summary=f"Downloaded the report of import {record.pk}",
+    )
     return response
 
 
@@ -118,8 +123,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
         audit.record(action=AuditEvent.Action.ACTION, summary=f"Uploaded {safe_name} for import")
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-    return render(request, "datasets/upload.html", {"form": form, "partnership": partnership,
-                                                    "organisation": organisation})
+    return render(
+        request,
+        "datasets/upload.html",
+        {"form": form, "partnership": partnership, "organisation": organisation},
+    )
 
 
 @permission_required(Permission.IMPORT_ROLLBACK)

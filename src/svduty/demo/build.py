@@ -84,8 +84,9 @@ def demo_source_dir() -> Path:
     return Path(settings.HOME) / "demo-source"
 
 
-def build_demo(*, reset: bool = False, echo: Callable[[str], Any] = print,
-               scale: float = 1.0) -> bool:
+def build_demo(
+    *, reset: bool = False, echo: Callable[[str], Any] = print, scale: float = 1.0
+) -> bool:
     """Build the demo partnership unless it exists (``reset`` rebuilds it). True if built."""
     from svduty.partnership.models import Partnership
 
@@ -152,15 +153,25 @@ def _load_geography(manifest: DemoManifest) -> None:
     for path in manifest.files["lsoa-lookup"]:
         actions.load_lsoa_lookup(lookup=readers.read_lsoa_lookup(path), by=None)
     for boundary in manifest.boundaries:
-        shapes = readers.read_boundaries(boundary.path, level=boundary.level,
-                                         code_field=boundary.code_field,
-                                         name_field=boundary.name_field)
-        actions.load_boundaries(boundaries=shapes, level=boundary.level, by=None,
-                                vintage=boundary.vintage, source=boundary.path.name)
+        shapes = readers.read_boundaries(
+            boundary.path,
+            level=boundary.level,
+            code_field=boundary.code_field,
+            name_field=boundary.name_field,
+        )
+        actions.load_boundaries(
+            boundaries=shapes,
+            level=boundary.level,
+            by=None,
+            vintage=boundary.vintage,
+            source=boundary.path.name,
+        )
     for population in manifest.populations:
-        actions.load_population(rows=readers.read_population(population.path,
-                                                              year=population.year),
-                                by=None, source=population.path.name)
+        actions.load_population(
+            rows=readers.read_population(population.path, year=population.year),
+            by=None,
+            source=population.path.name,
+        )
 
 
 def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
@@ -170,15 +181,25 @@ def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
 
     partnership_actions.load_default_frameworks(by=None)
     partnership = partnership_actions.create_partnership(
-        slug=DEMO_SLUG, name=manifest.name, pfa_code=manifest.pfa_code, by=None,
+        slug=DEMO_SLUG,
+        name=manifest.name,
+        pfa_code=manifest.pfa_code,
+        by=None,
         local_policing_body_name="Office of the Police and Crime Commissioner for Veymarsh and "
-        "Orlwick", is_demo=True, today=dt.date(2024, 6, 1),
+        "Orlwick",
+        is_demo=True,
+        today=dt.date(2024, 6, 1),
     )
     pfa = partnership.police_force_area
+    assert partnership.lead_organisation is not None  # create_partnership always sets it
     organisations: dict[str, Organisation] = {"lpb": partnership.lead_organisation}
     for key, name, kind in MEMBERS:
         organisations[key] = partnership_actions.add_member_organisation(
-            partnership=partnership, name=name, kind=kind, areas=[pfa], by=None,
+            partnership=partnership,
+            name=name,
+            kind=kind,
+            areas=[pfa],
+            by=None,
             today=dt.date(2024, 6, 1),
         )
     organisations["operations"], _ = Organisation.objects.get_or_create(
@@ -194,8 +215,9 @@ def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        Membership.objects.get_or_create(user=user, organisation=organisations[organisation_key],
-                                         role=role)
+        Membership.objects.get_or_create(
+            user=user, organisation=organisations[organisation_key], role=role
+        )
         if user.requires_two_factor:
             _enrol_demo_device(user)
         users[username] = user
@@ -229,8 +251,9 @@ def _enrol_demo_device(user: Any) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.filter(user=user).delete()
-    TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True,
-                              key=_demo_key(user.username).hex())
+    TOTPDevice.objects.create(
+        user=user, name="Demo authenticator", confirmed=True, key=_demo_key(user.username).hex()
+    )
 
 
 def current_demo_code(username: str) -> str:
@@ -246,8 +269,9 @@ def current_demo_code(username: str) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
-def _import_data(manifest: DemoManifest, partnership: Any, analyst: Any,
-                 echo: Callable[[str], Any]) -> None:
+def _import_data(
+    manifest: DemoManifest, partnership: Any, analyst: Any, echo: Callable[[str], Any]
+) -> None:
     from svduty.access.models import Organisation
     from svduty.datasets.actions import import_files
 
@@ -263,12 +287,15 @@ def _import_data(manifest: DemoManifest, partnership: Any, analyst: Any,
         else:
             batches = [[p] for p in paths]
         for batch in batches:
-            record = import_files(partnership=partnership, kind=kind, paths=batch, by=analyst,
-                                  organisation=police)
+            record = import_files(
+                partnership=partnership, kind=kind, paths=batch, by=analyst, organisation=police
+            )
             rows = record.rows
-            echo(f"  {kind}: {', '.join(p.name for p in batch[:1])}"
-                 f"{' …' if len(batch) > 1 else ''} — {record.status}, "
-                 f"{rows.get('stored', 0)} rows stored, {rows.get('quarantined', 0)} quarantined")
+            echo(
+                f"  {kind}: {', '.join(p.name for p in batch[:1])}"
+                f"{' …' if len(batch) > 1 else ''} — {record.status}, "
+                f"{rows.get('stored', 0)} rows stored, {rows.get('quarantined', 0)} quarantined"
+            )
 
 
 def demo_logins() -> str:
@@ -279,10 +306,11 @@ def demo_logins() -> str:
         "Demo sign-in (the data is synthetic; every page says so):",
         f"  password for every demo account: {DEMO_PASSWORD}",
     ]
-    for username, full_name, role, _ in DEMO_USERS:
+    for username, _name, role, _ in DEMO_USERS:
         description = ROLES[Role(role)]
-        extra = f" — two-factor code: svduty otp {username}" if description.requires_two_factor \
-            else ""
+        extra = (
+            f" — two-factor code: svduty otp {username}" if description.requires_two_factor else ""
+        )
         lines.append(f"  {username:<18} {Role(role).label}{extra}")
     key = base64.b32encode(_demo_key("demo-lead")).decode()
     lines.append(f"  (authenticator key of demo-lead, to add it to an app: {key})")

@@ -32,7 +32,9 @@ class Area(models.Model):
     class Meta:
         ordering = ["level", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "level", "vintage"], name="one_area_per_vintage")
+            models.UniqueConstraint(
+                fields=["code", "level", "vintage"], name="one_area_per_vintage"
+            )
         ]
 
     def __str__(self) -> str:

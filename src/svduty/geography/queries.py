@@ -18,7 +18,9 @@ def geography_for(partnership: Partnership) -> Geography:
     parents: dict[int, set[int]] = defaultdict(set)
     for child_id, parent_id in AreaLink.objects.values_list("child_id", "parent_id"):
         parents[child_id].add(parent_id)
-    areas = {pk: (code, level) for pk, code, level in Area.objects.values_list("id", "code", "level")}
+    areas = {
+        pk: (code, level) for pk, code, level in Area.objects.values_list("id", "code", "level")
+    }
 
     def parent_codes(area_id: int, level: str) -> set[str]:
         return {areas[p][0] for p in parents.get(area_id, ()) if areas[p][1] == level}
@@ -43,9 +45,12 @@ def geography_for(partnership: Partnership) -> Geography:
         name.lower(): code
         for code, name in Area.objects.filter(level=AreaLevel.CSP).values_list("code", "name")
     }
-    for alias, code in getattr(partnership, "csp_aliases", {}).items() if hasattr(
-        partnership, "csp_aliases"
-    ) else []:
+    for alias, code in (
+        getattr(partnership, "csp_aliases", {}).items()
+        if hasattr(partnership, "csp_aliases")
+        else []
+    ):
         csp_names[alias.lower()] = code
-    return Geography(lsoas=lsoas, csp_names=csp_names,
-                     area_codes=frozenset(code for code, _ in areas.values()))
+    return Geography(
+        lsoas=lsoas, csp_names=csp_names, area_codes=frozenset(code for code, _ in areas.values())
+    )

@@ -127,8 +127,8 @@ def write_xlsx(document: Document, path: Path) -> Path:
         for number, title in enumerate(titles):
             sheet.append([styled(sheet, title[0], title_font if number == 0 else Font())])
         sheet.append([styled(sheet, text, bold) for text in header])
-        for row in rows:
-            sheet.append([_spreadsheet_value(value) for value in row])
+        for record in rows:
+            sheet.append([_spreadsheet_value(value) for value in record])
 
     properties = book.properties
     properties.title = xml_text(document.title)
@@ -251,10 +251,10 @@ def _ods_content(document: Document, tables: list[Table], names: list[str]) -> I
         yield from _ods_rows(titles[:1], "title")
         yield from _ods_rows(titles[1:])
         yield from _ods_rows([header], "bold")
-        for row in rows:
+        for record in rows:
             yield (
                 "<table:table-row>"
-                + "".join(_ods_cell(value) for value in row)
+                + "".join(_ods_cell(value) for value in record)
                 + "</table:table-row>"
             )
         yield "</table:table>"
