@@ -16,9 +16,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 def partnership(request: HttpRequest, slug: str) -> HttpResponse:
+    from svduty.analysis.queries import dashboard_measures
+
     item = get_object_or_404(Partnership, slug=slug)
     members = item.organisations.order_by("kind", "name")
-    return render(request, "public/partnership.html", {"partnership": item, "members": members})
+    definition = item.local_definitions.order_by("-version").first()
+    # Only disclosure-controlled figures ever reach the public site.
+    measures = dashboard_measures(item, public=True)
+    return render(
+        request,
+        "public/partnership.html",
+        {"partnership": item, "members": members, "definition": definition, "m": measures},
+    )
 
 
 @public
