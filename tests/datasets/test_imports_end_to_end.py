@@ -1,0 +1,204 @@
+"""Imports end to end through the database and the analytic store: real police.uk data, idempotence,
+replacement, rollback and bad input that changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from svduty.datasets.actions import import_files, rollback_import
+from svduty.datasets.ingest import ImportRefused
+from svduty.datasets.models import Import
+from svduty.datasets.queries import analytic_connection
+from svduty.geography.models import Area, AreaLink
+from tests.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+CRIME_HEADER = (
+    "crime_ref,recorded_date,offence_date,offence_code,offence_description,knife_flag,"
+    "firearm_flag,domestic_flag,victim_age,victim_sex,suspect_age,lsoa_code,latitude,longitude,"
+    "location_type"
+)
+
+
+@pytest.fixture
+def partnership():  # type: ignore[no-untyped-def]
+    pfa = Area.objects.create(code="X23000009", name="Testshire", level="pfa", vintage=2024)
+    csp = Area.objects.create(code="X22000009", name="Testtown", level="csp", vintage=2024)
+    lad = Area.objects.create(code="X07000009", name="Testtown", level="lad", vintage=2024)
+    lsoa = Area.objects.create(code="X01000009", name="Testtown 001A", level="lsoa", vintage=2021)
+    AreaLink.objects.create(child=csp, parent=pfa)
+    AreaLink.objects.create(child=lad, parent=csp)
+    AreaLink.objects.create(child=lsoa, parent=lad)
+    return PartnershipFactory(slug="testshire", police_force_area=pfa)
+
+
+def _stored(partnership, table: str) -> int:  # type: ignore[no-untyped-def]
+    con = analytic_connection(partnership)
+    try:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: S608
+    finally:
+        con.close()
+
+
+def test_the_real_city_of_london_files_import_and_match_their_own_row_counts(
+    shared_data: Path, partnership
+) -> None:
+    folder = shared_data / "police-uk" / "city-of-london"
+    expected: Counter[tuple[str, str]] = Counter()
+    for path in folder.glob("*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                expected[(row["Month"], row["Crime type"])] += 1
+    record = import_files(partnership=partnership, kind="police-uk-street", paths=[folder], by=None)
+    assert record.status == "completed"
+    assert record.rows == {"read": 22111, "stored": 22111, "quarantined": 0, "rejected": 0}
+    got = Counter({(b["period"], b["category"]): b["rows"] for b in record.breakdown})
+    assert got == expected
+    repeated = [f for f in record.findings if "repeated" in f["message"]]
+    assert any("470 rows in all" in f["message"] for f in repeated)
+    assert _stored(partnership, "police_uk_street") == 22111
+    con = analytic_connection(partnership)
+    no_location = con.execute(
+        "SELECT count(*) FROM police_uk_street WHERE location = 'No Location'"
+    ).fetchall()[0][0]
+    con.close()
+    assert no_location == 1699
+
+    again = import_files(partnership=partnership, kind="police-uk-street", paths=[folder], by=None)
+    assert again.status == "unchanged"
+    assert _stored(partnership, "police_uk_street") == 22111
+
+
+def _crime_file(path: Path, rows: list[str]) -> Path:
+    path.write_text(CRIME_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_bad_rows_are_quarantined_with_file_row_column_and_value(
+    tmp_path: Path, partnership
+) -> None:
+    path = _crime_file(
+        tmp_path / "crimes.csv",
+        [
+            "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,",
+            "A2,2023-13-01,,8N,,Y,,,19,F,,X01000009,,,",
+            "A3,2023-04-05,,8N,,maybe,,,130,F,,X01000009,,,",
+        ],
+    )
+    record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert record.status == "completed"
+    assert record.rows == {"read": 3, "stored": 1, "quarantined": 2, "rejected": 0}
+    problems = {
+        (f["row"], f["column"], f["value"]) for f in record.findings if f["severity"] == "error"
+    }
+    assert (2, "recorded_date", "2023-13-01") in problems
+    assert (3, "knife_flag", "maybe") in problems
+    assert (3, "victim_age", "130") in problems
+    assert all(f["file"] == "crimes.csv" for f in record.findings)
+
+
+def test_identifiers_are_pseudonymised_and_rows_placed_in_their_csp(
+    tmp_path: Path, partnership
+) -> None:
+    path = _crime_file(
+        tmp_path / "crimes.csv", ["SECRET-REF-1,2024-03-31,,8N,,Y,,,24,F,,X01000009,,,"]
+    )
+    import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    con = analytic_connection(partnership)
+    ref, csp, year, month = con.execute(
+        "SELECT crime_ref, csp_code, financial_year, month FROM police_crime"
+    ).fetchall()[0]
+    con.close()
+    assert ref != "SECRET-REF-1" and len(ref) == 64
+    assert (csp, year, month) == ("X22000009", "2023/24", "2024-03")
+
+
+def test_a_corrected_file_for_the_same_period_replaces_the_old_one_and_rollback_restores_it(
+    tmp_path: Path, partnership
+) -> None:
+    first = import_files(
+        partnership=partnership,
+        kind="police-crime",
+        by=None,
+        paths=[_crime_file(tmp_path / "v1.csv", ["A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"])],
+    )
+    second = import_files(
+        partnership=partnership,
+        kind="police-crime",
+        by=None,
+        paths=[
+            _crime_file(
+                tmp_path / "v2.csv",
+                [
+                    "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,",
+                    "A2,2023-04-09,,5D,,Y,,,30,M,,X01000009,,,",
+                ],
+            )
+        ],
+    )
+    assert second.replaces_id == first.pk
+    assert Import.objects.get(pk=first.pk).status == "replaced"
+    assert _stored(partnership, "police_crime") == 2
+    rollback_import(record=second, by=None)
+    assert Import.objects.get(pk=first.pk).status == "completed"
+    assert _stored(partnership, "police_crime") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("wrong.csv", b"a,b,c\n1,2,3\n", "lacks the required column"),
+        ("garbage.csv", bytes(range(256)) * 100, "binary"),
+        ("header-only.csv", (CRIME_HEADER + "\n").encode(), None),
+    ],
+)
+def test_unreadable_files_change_nothing(
+    tmp_path: Path, partnership, name: str, content: bytes, message: str | None
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    if message is None:
+        record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+        assert record.status == "rejected"
+    else:
+        with pytest.raises(ImportRefused, match=message):
+            import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert not Import.objects.filter(status="completed").exists()
+    assert _stored(partnership, "police_crime") == 0
+
+
+def test_a_zip_without_street_files_is_refused(tmp_path: Path, partnership) -> None:
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("2020-01/readme.txt", "nothing here")
+    with pytest.raises(ImportRefused, match="no police-uk-street CSV"):
+        import_files(partnership=partnership, kind="police-uk-street", paths=[archive], by=None)
+
+
+def test_windows_1252_text_is_read_and_recorded(tmp_path: Path, partnership) -> None:
+    path = tmp_path / "crimes.csv"
+    path.write_bytes(
+        (CRIME_HEADER + "\nA1,2023-04-03,,8N,Caf\xe9 fight,Y,,,19,F,,X01000009,,,\n").encode(
+            "cp1252"
+        )
+    )
+    record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert record.files[0]["encoding"] == "windows-1252"
+    assert record.rows["stored"] == 1
+
+
+def test_formulas_in_cells_are_flagged_and_stored_as_text(tmp_path: Path, partnership) -> None:
+    path = _crime_file(
+        tmp_path / "crimes.csv", ['A1,2023-04-03,,8N,=HYPERLINK("x"),Y,,,19,F,,X01000009,,,']
+    )
+    record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert any(
+        f["column"] == "offence_description" and "formula" in f["message"] for f in record.findings
+    )
