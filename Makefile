@@ -9,7 +9,7 @@ demo:
 ## test: set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test:
 	@scripts/setup dev
-	@.venv/bin/pytest
+	@.venv/bin/pytest -n 2
 
 ## lint: ruff (lint and format check)
 lint:
