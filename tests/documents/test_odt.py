@@ -73,8 +73,10 @@ def test_odt_tables_are_real_with_header_rows_and_typed_numbers(odt: Any) -> Non
     rows = [r for r in areas.getElementsByType(table.TableRow) if r.parentNode is areas]
     rutland = rows[1].getElementsByType(table.TableCell)
     assert [teletype.extractText(c) for c in rutland] == ["Rutland", "*", "3", ""]
-    assert [_attribute(c, "urn:oasis:names:tc:opendocument:xmlns:office:1.0", "value-type")
-            for c in rutland] == ["string", "string", "float", None]
+    assert [
+        _attribute(c, "urn:oasis:names:tc:opendocument:xmlns:office:1.0", "value-type")
+        for c in rutland
+    ] == ["string", "string", "float", None]
     assert _attribute(areas, TABLENS, "name") == "Table2"
 
 

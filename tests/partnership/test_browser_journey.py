@@ -10,13 +10,13 @@ import pytest
 
 from svduty.access.roles import Role
 from tests.factories import PASSWORD, confirmed_device, current_code, member
-from tests.functional.conftest import axe_violations, browser  # noqa: F401  (the fixture)
+from tests.functional.conftest import axe_violations
 from tests.partnership.factories import make_testshire, with_members
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def signed_in(browser: Any, live_server: Any, user: Any, device: Any = None) -> Any:  # noqa: F811
+def signed_in(browser: Any, live_server: Any, user: Any, device: Any = None) -> Any:
     page = browser.new_context().new_page()
     page.goto(f"{live_server.url}/account/login/")
     page.get_by_label("Username").fill(user.username)
@@ -30,7 +30,7 @@ def signed_in(browser: Any, live_server: Any, user: Any, device: Any = None) -> 
     return page
 
 
-def test_a_self_assessment_from_issue_to_review(live_server: Any, browser: Any) -> None:  # noqa: F811
+def test_a_self_assessment_from_issue_to_review(live_server: Any, browser: Any) -> None:
     partnership = make_testshire()
     members = with_members(partnership)
     lead = member(Role.PARTNERSHIP_LEAD, partnership.lead_organisation)

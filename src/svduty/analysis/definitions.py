@@ -45,6 +45,7 @@ from svduty.analysis.offence_codes import HOME_OFFICE_CODE, normalise_offence_co
 from svduty.datasets.stored import TABLES
 
 __all__ = [
+    "CAUSE_CODE",
     "DEFAULT_RULE",
     "HOMICIDE_OFFENCES",
     "RULE_FORMAT",
@@ -53,6 +54,7 @@ __all__ = [
     "OffenceSet",
     "Rule",
     "RuleError",
+    "cause_code_sql",
     "compile_where",
     "describe",
     "normalise_offence_code",
@@ -65,7 +67,7 @@ Flag = Literal["Y", "N"]
 
 _CLASSIFICATION = re.compile(r"^[1-9][0-9]{0,2}$")
 _ICD_CATEGORY = r"[A-Z][0-9]{2}"
-_CAUSE = re.compile(rf"^{_ICD_CATEGORY}(?:-{_ICD_CATEGORY})?$")
+CAUSE_CODE = re.compile(rf"^{_ICD_CATEGORY}(?:-{_ICD_CATEGORY})?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -249,7 +251,7 @@ CRITERIA: dict[str, dict[str, Any]] = {
     "ho_csp_tables": dict(_OFFENCE_CRITERIA),
     "police_uk_street": {"crime_types": _TEXTS},
     "hospital_admissions": {
-        "cause_codes": {**_TEXTS, "items": {"type": "string", "pattern": _CAUSE.pattern}},
+        "cause_codes": {**_TEXTS, "items": {"type": "string", "pattern": CAUSE_CODE.pattern}},
         "first_episodes_only": {"type": "boolean"},
         **_AGES,
     },
@@ -372,7 +374,7 @@ def _range_problems(sources: object) -> list[str]:
                 problems.append(f"{where}: min_age {low} is above max_age {high}")
             causes = clause.get("cause_codes")
             for cause in causes if isinstance(causes, list) else []:
-                if isinstance(cause, str) and _CAUSE.match(cause) and "-" in cause:
+                if isinstance(cause, str) and CAUSE_CODE.match(cause) and "-" in cause:
                     low_code, high_code = cause.split("-")
                     if low_code > high_code:
                         problems.append(f"{where}: the range {cause} runs backwards")

@@ -224,7 +224,9 @@ def apply_to_table(
     )
 
 
-def published_percentage(part: Published, whole: Published, *, symbol: str = "*") -> Any:
+def published_percentage(
+    part: Published, whole: Published, *, symbol: str = "*"
+) -> float | str | None:
     """``part`` as a percentage of ``whole`` (one decimal, halves away from zero), both published
     figures: the symbol when either is suppressed, None when the whole is 0."""
     if isinstance(part, str) or isinstance(whole, str):
@@ -234,7 +236,9 @@ def published_percentage(part: Published, whole: Published, *, symbol: str = "*"
     return round_half_away(Decimal(part) * 100 / Decimal(whole))
 
 
-def published_rate(count: Published, population: int, *, per: int, symbol: str = "*") -> Any:
+def published_rate(
+    count: Published, population: int, *, per: int, symbol: str = "*"
+) -> float | str:
     """A rate per ``per`` people from a published count: the symbol when it is suppressed."""
     if isinstance(count, str):
         return symbol

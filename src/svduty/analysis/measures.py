@@ -31,6 +31,7 @@ import duckdb
 
 from svduty.analysis import periods
 from svduty.analysis.definitions import (
+    CAUSE_CODE,
     HOMICIDE_OFFENCES,
     SELECTED_OFFENCES,
     OffenceSet,
@@ -71,6 +72,11 @@ class MeasureSettings:
     selected_offences: OffenceSet = field(default=SELECTED_OFFENCES)
     homicide_offences: OffenceSet = field(default=HOMICIDE_OFFENCES)
     sharp_object_causes: tuple[str, ...] = ("X99",)
+
+    def __post_init__(self) -> None:
+        bad = [c for c in self.sharp_object_causes if not CAUSE_CODE.match(c)]
+        if bad or not self.sharp_object_causes:
+            raise ValueError(f"not ICD-10 categories such as X99 or ranges like X85-Y09: {bad}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -147,7 +153,8 @@ def _grouped(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> 
     names = [d[0] for d in result.description][3:]
     grouped: Grouped = {}
     for year, csp_code, no_location, *counts in result.fetchall():
-        grouped[(year, csp_code, bool(no_location))] = dict(zip(names, counts, strict=True))
+        totals = [int(c or 0) for c in counts]  # a sum over no rows is NULL
+        grouped[(year, csp_code, bool(no_location))] = dict(zip(names, totals, strict=True))
     return grouped
 
 
@@ -158,32 +165,39 @@ def _police_counts(
     selected, selected_params = settings.selected_offences.sql("offence_code")
     homicide, homicide_params = settings.homicide_offences.sql("offence_code")
     under_25, unknown = _age("victim_age")
+    # Two stages: first group the years' rows by everything the measures look at (a few thousand
+    # groups however many rows), then test the offence codes once per group, not once per row.
     sql = f"""
-        WITH rows AS (
+        WITH grouped AS (
             SELECT {period} AS year, csp_code,
                    csp_code IS NULL AND lsoa_code IS NULL AS no_location,
-                   coalesce({selected}, FALSE) AS is_selected,
-                   coalesce({homicide}, FALSE) AS is_homicide,
+                   offence_code,
                    coalesce(knife_flag = 'Y', FALSE) AS has_knife,
-                   coalesce({under_25}, FALSE) AS is_u25, {unknown} AS is_unknown
+                   coalesce({under_25}, FALSE) AS is_u25, {unknown} AS is_unknown,
+                   count(*) AS n
             FROM police_crime
             WHERE {keep}
+            GROUP BY ALL
+        ), marked AS (
+            SELECT *, coalesce({selected}, FALSE) AS is_selected,
+                   coalesce({homicide}, FALSE) AS is_homicide
+            FROM grouped
         )
         SELECT year, csp_code, no_location,
-            count(*) FILTER (WHERE is_selected AND has_knife) AS knife,
-            count(*) FILTER (WHERE is_selected AND has_knife AND is_u25) AS knife_u25,
-            count(*) FILTER (WHERE is_selected AND has_knife AND is_unknown) AS knife_age_unknown,
-            count(*) FILTER (WHERE is_homicide) AS homicide,
-            count(*) FILTER (WHERE is_homicide AND is_u25) AS homicide_u25,
-            count(*) FILTER (WHERE is_homicide AND is_unknown) AS homicide_age_unknown,
-            count(*) FILTER (WHERE is_homicide AND has_knife AND is_u25) AS homicide_u25_knife,
-            count(*) FILTER (WHERE is_homicide AND has_knife AND is_unknown)
+            sum(n) FILTER (WHERE is_selected AND has_knife) AS knife,
+            sum(n) FILTER (WHERE is_selected AND has_knife AND is_u25) AS knife_u25,
+            sum(n) FILTER (WHERE is_selected AND has_knife AND is_unknown) AS knife_age_unknown,
+            sum(n) FILTER (WHERE is_homicide) AS homicide,
+            sum(n) FILTER (WHERE is_homicide AND is_u25) AS homicide_u25,
+            sum(n) FILTER (WHERE is_homicide AND is_unknown) AS homicide_age_unknown,
+            sum(n) FILTER (WHERE is_homicide AND has_knife AND is_u25) AS homicide_u25_knife,
+            sum(n) FILTER (WHERE is_homicide AND has_knife AND is_unknown)
                 AS homicide_knife_age_unknown
-        FROM rows
+        FROM marked
         WHERE (is_selected AND has_knife) OR is_homicide
         GROUP BY ALL
     """  # noqa: S608 - every value is a parameter; the SQL text is our own
-    return _grouped(con, sql, period_params + selected_params + homicide_params + keep_params)
+    return _grouped(con, sql, period_params + keep_params + selected_params + homicide_params)
 
 
 def _hospital_counts(

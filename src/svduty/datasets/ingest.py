@@ -933,7 +933,10 @@ def _normalise(
     good = "raw r LEFT JOIN bad b ON r._id = b._id"
     alive = "b._id IS NULL"
     geo_join = "LEFT JOIN geo g ON g.lsoa = nullif(trim(r.{c}), '')"
-    lineage = "r._id AS _sort, r._row AS row_number"
+    lineage = (
+        "r._id AS _sort, r._row AS row_number, "
+        "(SELECT name FROM files WHERE files._file = r._file) AS source_file"
+    )
     street_join = geo_join.format(c='"LSOA code"')
     month_start = "strptime(r.\"Month\" || '-01', '%Y-%m-%d')"
     street_fy = _fy(month_start)

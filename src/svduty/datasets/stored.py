@@ -1,7 +1,7 @@
 """The analytic store's tables: one Parquet dataset per kind, one folder per import.
 
 This module is the contract between the importers (which write these columns) and the analysis
-engine (which reads them). Every stored row carries ``import_id`` and ``row_number`` so that any
+engine (which reads them). Every stored row carries ``import_id``, ``source_file`` and ``row_number`` so that any
 figure can be traced back to the file and row it came from.
 
 Layout on disk: ``$SVDUTY_HOME/store/<partnership>/<table>/<import_id>.parquet``. A file is
@@ -17,6 +17,9 @@ import pyarrow as pa
 _LINEAGE = [
     pa.field("import_id", pa.string(), nullable=False),
     pa.field("row_number", pa.int64(), nullable=False),  # 1-based data row in its source file
+    # The source file as the import report names it ("2019-05/2019-05-…-street.csv", "book.ods
+    # [2023_24]"): an import may read several files, and row_number alone would not say which.
+    pa.field("source_file", pa.string(), nullable=False),
 ]
 # Geography resolved at import: LSOA → district → CSP → police force area (null when unknown).
 _PLACE = [

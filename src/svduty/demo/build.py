@@ -95,6 +95,15 @@ def build_demo(
             return False
         echo("Removing the existing demo partnership…")
         remove_demo()
+    from django.test.utils import override_settings
+
+    # The demo's reminders and notifications are not for anyone's inbox or console.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        _build(echo=echo, scale=scale)
+    return True
+
+
+def _build(*, echo: Callable[[str], Any], scale: float) -> None:
     echo("Generating the fictional Veymarsh and Orlwick data…")
     manifest = generate_demo(out_dir=demo_source_dir(), seed=SEED, scale=scale)
     echo("Loading its geography…")
@@ -113,7 +122,6 @@ def build_demo(
         echo(f"Adding demo records: {module_name.split('.')[1]}…")
         getattr(module, function_name)(partnership=partnership, by=users["demo-lead"])
     _record_local_definition(partnership)
-    return True
 
 
 def remove_demo() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -74,14 +73,14 @@ def with_about_section(document: Document) -> tuple[Section, ...]:
 
 
 def is_about(section: Section) -> bool:
-    """Whether a section is "About this document" (case and spacing ignored)."""
+    """Whether a section is "About this document" (ignoring case and surrounding spaces)."""
     return section.heading.strip().lower() == ABOUT_HEADING.lower()
 
 
 def about_section(document: Document) -> Section:
     """Who issued the document, when, for whom, and what it was built from."""
     status = (
-        "Public: figures have had disclosure control applied"
+        "Public: for publication, with disclosure control applied to partners' figures"
         if document.is_public
         else "Internal: exact figures, not for publication"
     )
@@ -130,13 +129,6 @@ def outline(document: Document) -> list[Heading]:
     for section in with_about_section(document):
         place(section, section.level)
     return headings
-
-
-def iter_blocks(document: Document) -> Iterator[tuple[Heading, Block]]:
-    """Every block in reading order with the heading it sits under."""
-    for heading in outline(document):
-        for block in heading.section.blocks:
-            yield heading, block
 
 
 def column_shares(table: Table, *, sample: int = 200) -> list[float]:

@@ -52,7 +52,8 @@ h4, h5, h6 { font-size: 1.1rem; }
 .contents ul { list-style: none; padding-left: 0; }
 .contents ul ul { padding-left: 1.5rem; }
 .contents li { margin: 0.2em 0; }
-.table-wrap { overflow-x: auto; margin: 1rem 0; }
+.table-wrap { margin: 1rem 0; }
+@media screen { .table-wrap { overflow-x: auto; } }
 table { border-collapse: collapse; margin: 0; font-size: 0.95rem; width: 100%;
   table-layout: fixed; }
 caption { caption-side: top; font-weight: bold; text-align: left; padding-bottom: 0.4em; }
@@ -89,7 +90,6 @@ figure svg, figure img { max-width: 100%; height: auto; }
   h2 { font-size: 16pt; } h3 { font-size: 13pt; } h4, h5, h6 { font-size: 11pt; }
   a { color: #0b0c0c; text-decoration: none; }
   .contents a::after { content: leader(".") target-counter(attr(href), page); }
-  .table-wrap { overflow: visible; }
   .key-values div { display: block; }
   .key-values dt { display: inline; }
   .key-values dd { display: inline; }

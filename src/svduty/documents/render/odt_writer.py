@@ -13,6 +13,7 @@ from odf import dc, draw, meta, svg, teletype
 from odf.element import Element
 from odf.opendocument import OpenDocumentText
 from odf.style import (
+    DefaultStyle,
     FontFace,
     Footer,
     GraphicProperties,
@@ -46,6 +47,8 @@ from odf.text import (
     ListItem,
     ListLevelStyleBullet,
     ListStyle,
+    OutlineLevelStyle,
+    OutlineStyle,
     P,
     PageCount,
     PageNumber,
@@ -136,17 +139,24 @@ class _OdtWriter:
                 fontpitch="variable",
             )
         )
+        text_defaults = {
+            "fontname": FONT,
+            "fontsize": "11pt",
+            "language": language,
+            "country": country or "none",
+            "color": "#0b0c0c",
+        }
+        every_paragraph = DefaultStyle(family="paragraph")
+        every_paragraph.addElement(TextProperties(**text_defaults))
+        odt.styles.addElement(every_paragraph)
         default = Style(name="Standard", family="paragraph", displayname="Default")
-        default.addElement(
-            TextProperties(
-                fontname=FONT,
-                fontsize="11pt",
-                language=language,
-                country=country or "none",
-                color="#0b0c0c",
-            )
-        )
+        default.addElement(TextProperties(**text_defaults))
         odt.styles.addElement(default)
+        # Headings are chapters without automatic numbers (the numbers are in the text).
+        chapters = OutlineStyle(name="Outline")
+        for level in range(1, 11):
+            chapters.addElement(OutlineLevelStyle(level=level, numformat=""))
+        odt.styles.addElement(chapters)
 
         def paragraph_style(
             name: str,
@@ -189,7 +199,14 @@ class _OdtWriter:
         paragraph_style("Caption", "Caption", bold=True, above="0.3cm", keep_with_next=True)
         paragraph_style("Table_20_Notes", "Table notes", size="9pt", above="0.1cm")
         paragraph_style("Table_20_Contents", "Table Contents", size="10pt", below="0cm")
-        paragraph_style("Table_20_Heading", "Table Heading", size="10pt", bold=True, below="0cm")
+        paragraph_style(
+            "Table_20_Heading",
+            "Table Heading",
+            size="10pt",
+            bold=True,
+            below="0cm",
+            textalign="start",
+        )
         paragraph_style(
             "Table_20_Contents_20_Numeric",
             "Table Contents Numeric",

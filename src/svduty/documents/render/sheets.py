@@ -17,11 +17,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from svduty.documents.model import Cell, Document, Table
 from svduty.documents.render.common import (
     GENERATOR,
+    cell_text,
     is_number,
     long_date,
     neutralise_formula,
@@ -37,23 +39,26 @@ def _text(value: str) -> str:
     return neutralise_formula(xml_text(value))
 
 
-def _cover_rows(document: Document, tables: list[Table], names: list[str]) -> list[list[str]]:
-    """The cover sheet's rows (all text), label in the first column."""
-    rows: list[list[str]] = [[document.title]]
+CoverRow = tuple[str, list[str]]  # (style: "title", "heading" or "", cells)
+
+
+def _cover_rows(document: Document, tables: list[Table], names: list[str]) -> list[CoverRow]:
+    """The cover sheet's rows (all text, label first), each with the style it is shown in."""
+    rows: list[CoverRow] = [("title", [document.title])]
     if document.subtitle:
-        rows.append([document.subtitle])
-    rows.append(["Issued by", document.organisation])
-    rows.append(["Issued on", long_date(document.issued_on)])
-    rows.append(["Version", "Public" if document.is_public else "Internal: exact figures"])
+        rows.append(("", [document.subtitle]))
+    rows.append(("", ["Issued by", document.organisation]))
+    rows.append(("", ["Issued on", long_date(document.issued_on)]))
+    rows.append(("", ["Version", "Public" if document.is_public else "Internal: exact figures"]))
     if document.banner:
-        rows.append(["Note", document.banner])
-    rows.append([])
-    rows.append(["Sheet", "Table"])
-    rows.extend([name, table.caption] for name, table in zip(names, tables, strict=True))
+        rows.append(("", ["Note", document.banner]))
+    rows.append(("", []))
+    rows.append(("heading", ["Sheet", "Table"]))
+    rows.extend(("", [name, table.caption]) for name, table in zip(names, tables, strict=True))
     if document.provenance:
-        rows.append([])
-        rows.append(["Built from", ""])
-        rows.extend([key, value] for key, value in document.provenance.items())
+        rows.append(("", []))
+        rows.append(("heading", ["Built from"]))
+        rows.extend(("", [key, value]) for key, value in document.provenance.items())
     return rows
 
 
@@ -101,7 +106,7 @@ def write_xlsx(document: Document, path: Path) -> Path:
     book = Workbook(write_only=True)
     bold, title_font = Font(bold=True), Font(bold=True, size=14)
 
-    def styled(sheet: object, text: str, font: Font) -> WriteOnlyCell:
+    def styled(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=_text(text))
         cell.font = font
         return cell
@@ -109,13 +114,13 @@ def write_xlsx(document: Document, path: Path) -> Path:
     cover = book.create_sheet(COVER_SHEET)
     cover.column_dimensions["A"].width = 24
     cover.column_dimensions["B"].width = 80
-    for index, row in enumerate(_cover_rows(document, tables, names)):
-        if index == 0:
-            cover.append([styled(cover, row[0], title_font)])
-        elif row in (["Sheet", "Table"], ["Built from", ""]):
-            cover.append([styled(cover, text, bold) for text in row if text])
+    fonts = {"title": title_font, "heading": bold}
+    for style, cells in _cover_rows(document, tables, names):
+        font = fonts.get(style)
+        if font is None:
+            cover.append([_text(text) for text in cells])
         else:
-            cover.append([_text(text) for text in row])
+            cover.append([styled(cover, text, font) for text in cells])
 
     for name, table in zip(names, tables, strict=True):
         sheet = book.create_sheet(name)
@@ -179,11 +184,10 @@ def _ods_text_cell(text: str, style: str = "") -> str:
 def _ods_cell(value: Cell) -> str:
     if value is None:
         return "<table:table-cell/>"
-    if is_number(value) and math.isfinite(float(value)):  # type: ignore[arg-type]
-        shown = f"{value:,}" if isinstance(value, int) else f"{value:.12g}"
+    if isinstance(value, int | float) and is_number(value) and math.isfinite(value):
         return (
             f'<table:table-cell office:value-type="float" office:value="{value!r}">'
-            f"<text:p>{shown}</text:p></table:table-cell>"
+            f"<text:p>{cell_text(value)}</text:p></table:table-cell>"
         )
     return _ods_text_cell(str(value))
 
@@ -230,15 +234,12 @@ def _ods_content(document: Document, tables: list[Table], names: list[str]) -> I
     yield f"<table:table table:name={quoteattr(COVER_SHEET)}>"
     yield '<table:table-column table:style-name="w24"/>'
     yield '<table:table-column table:style-name="w80"/>'
-    for index, row in enumerate(_cover_rows(document, tables, names)):
-        if index == 0:
-            yield from _ods_rows([row], "title")
-        elif row in (["Sheet", "Table"], ["Built from", ""]):
-            yield from _ods_rows([[text for text in row if text]], "bold")
-        elif not row:
-            yield "<table:table-row><table:table-cell/></table:table-row>"
+    cell_styles = {"title": "title", "heading": "bold", "": ""}
+    for style, cells in _cover_rows(document, tables, names):
+        if cells:
+            yield from _ods_rows([cells], cell_styles[style])
         else:
-            yield from _ods_rows([row])
+            yield "<table:table-row><table:table-cell/></table:table-row>"
     yield "</table:table>"
 
     for name, table, widths in zip(names, tables, all_widths, strict=True):
