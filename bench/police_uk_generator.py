@@ -44,8 +44,18 @@ OUTCOMES = (
     "Offender given a caution",
     "Court result unavailable",
 )
-STREETS = ("High Street", "Station Road", "Church Lane", "Park Avenue", "Market Place",
-           "Supermarket", "Parking Area", "Petrol Station", "Nightclub", "Sports/Recreation Area")
+STREETS = (
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Park Avenue",
+    "Market Place",
+    "Supermarket",
+    "Parking Area",
+    "Petrol Station",
+    "Nightclub",
+    "Sports/Recreation Area",
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,9 @@ class SyntheticAreas:
         }
 
 
-def synthetic_areas(*, lsoas: int = 35_000, districts: int = 331, forces: int = 43) -> SyntheticAreas:
+def synthetic_areas(
+    *, lsoas: int = 35_000, districts: int = 331, forces: int = 43
+) -> SyntheticAreas:
     """LSOAs E01000001… (the last 6% Welsh W01…), numbered into districts, CSPs and forces."""
     welsh_from = int(lsoas * 0.94)
     codes, lads, csps, pfas = [], [], [], []

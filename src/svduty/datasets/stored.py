@@ -1,8 +1,8 @@
 """The analytic store's tables: one Parquet dataset per kind, one folder per import.
 
 This module is the contract between the importers (which write these columns) and the analysis
-engine (which reads them). Every stored row carries ``import_id``, ``source_file`` and ``row_number`` so that any
-figure can be traced back to the file and row it came from.
+engine (which reads them). Every stored row carries ``import_id``, ``source_file`` and
+``row_number`` so that any figure can be traced back to the file and row it came from.
 
 Layout on disk: ``$SVDUTY_HOME/store/<partnership>/<table>/<import_id>.parquet``. A file is
 written under a temporary name and renamed into place; readers only ever open the files of imports
