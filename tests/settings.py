@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
-# Before the real settings read the environment: state goes to a throwaway folder.
+# Before the real settings read the environment: state goes to a throwaway folder, removed at exit.
 os.environ["SVDUTY_HOME"] = tempfile.mkdtemp(prefix="svduty-test-home-")
+atexit.register(shutil.rmtree, os.environ["SVDUTY_HOME"], ignore_errors=True)
 os.environ.setdefault("SVDUTY_PSEUDONYM_KEY", "test-pseudonym-key")
 
-from svduty.config.settings import *  # noqa: F403
+from svduty.config.settings import *  # noqa: E402, F403  (after SVDUTY_HOME is set)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 STORAGES = {
