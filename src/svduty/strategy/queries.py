@@ -87,22 +87,18 @@ def actions_for_measure(strategy: Strategy, measure: str) -> list[Action]:
 def measures_from_analysis(
     *, partnership: Partnership, baseline_year: str, year: str
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """Success-measure counts from the analysis engine, when it offers them; else nothing.
+    """Success-measure counts of record (exact, internal) for the partnership as a whole.
 
-    The engine is expected to expose ``svduty.analysis.measures.measures_json(partnership=,
-    baseline=, year=)`` returning the JSON of contracts.md 5.1. Until it does, the reviewer enters
-    the counts.
+    Taken from the analytic store through the analysis engine; a year the engine cannot read
+    gives nothing, and the reviewer enters the counts instead.
     """
+    from svduty.analysis.queries import success_measures_report
+
     try:
-        from svduty.analysis import measures  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    report = getattr(measures, "measures_json", None)
-    if report is None:
-        return {}
-    try:
-        data = report(partnership=partnership, baseline=baseline_year, year=year)
-    except Exception:
+        data = success_measures_report(
+            partnership, baseline_year=baseline_year, year=year, area_code=None
+        )
+    except ValueError:
         return {}
     found: dict[tuple[str, str], tuple[int, int]] = {}
     for row in data.get("rows", []):
