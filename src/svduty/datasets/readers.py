@@ -1,0 +1,635 @@
+"""Finding and opening the files of an import, before DuckDB reads their rows.
+
+What arrives: a CSV file, a folder of them, a zip archive (police.uk's monthly archive has month
+folders), or for the Home Office tables an OpenDocument spreadsheet. Each becomes one or more
+``CsvSource``: a UTF-8 CSV on disk with its header placed on the contract's columns. Only the first
+megabyte of a file is looked at here (``SAMPLE_BYTES``): a file that is empty, binary, not CSV or
+missing required columns is refused before its rows are read, however large it is.
+
+Encodings: UTF-8 with or without a byte order mark is read as it is; UTF-16 with a byte order mark
+and Windows-1252 are copied to UTF-8 first and recorded. A byte that is not valid in the file's
+encoding becomes U+FFFD, and the rows holding one are reported (``has_replacements``). When the
+fast reader meets a row with the wrong number of cells, ``rewrite_rows`` copies the file with
+explicit row numbers so the bad rows can be reported and the rest still read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import shutil
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from svduty.datasets.contracts import Contract, HeaderMatch
+
+SAMPLE_BYTES = 1 << 20  # what is read of a file to decide whether and how to read the rest
+HEADER_SEARCH_LINES = 30  # a header row may follow a few title lines (spreadsheet exports)
+MAX_ARCHIVE_BYTES = 64 << 30  # refuse archives that claim to unpack to more than this
+MAX_COMPRESSION_RATIO = 1000  # … or whose members compress suspiciously well
+ROW_COLUMN = "__row"
+PROBLEM_COLUMN = "__problem"
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP = b"PK\x05\x06"
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old-style Office document (XLS or DOC)",
+    b"SQLite format 3\x00": "a SQLite database",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"PAR1": "a Parquet file",
+}
+# Valid multi-byte UTF-8 sequences: their presence beside invalid bytes means damaged UTF-8 rather
+# than another encoding.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+class FileProblem(Exception):
+    """A file (or sheet) that cannot be imported at all, with what to do about it."""
+
+    def __init__(self, file: str, message: str, *, row: int | None = None) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+        self.row = row
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read, named as the import report names it."""
+
+    name: str
+    path: Path  # the bytes: the file itself, or an archive member unpacked into the work folder
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """A CSV ready for DuckDB, and what was found out about it."""
+
+    name: str  # in reports: "2019-05/2019-05-city-of-london-street.csv", "tables.ods [2023_24]"
+    path: Path  # UTF-8 CSV (the original, or a copy in the work folder)
+    original: Path  # the bytes the report's sha256 is of
+    encoding: str  # as recorded in the report: "utf-8", "windows-1252", "utf-16"
+    delimiter: str
+    skip_lines: int  # physical lines before the header row
+    header: tuple[str, ...]
+    match: HeaderMatch
+    size: int
+    has_replacements: bool = False  # undecodable bytes were replaced by U+FFFD
+    numbered: bool = False  # rewritten with __row and __problem columns first
+
+    @property
+    def delimiter_name(self) -> str:
+        return _DELIMITER_NAMES[self.delimiter]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- Which files ---------------------------------------------------------------------------
+
+
+def _wanted(kind: str, name: str) -> bool:
+    lower = name.lower().rsplit("/", 1)[-1]
+    if lower.startswith((".", "__macosx")) or "/__macosx/" in name.lower():
+        return False
+    if kind == "police-uk-street":
+        return lower.endswith("-street.csv")
+    if kind == "police-uk-stop-search":
+        return lower.endswith("-stop-and-search.csv")
+    if kind == "ho-csp-tables":
+        return lower.endswith((".csv", ".ods"))
+    return lower.endswith((".csv", ".tsv", ".txt"))
+
+
+def expand_inputs(
+    *, kind: str, paths: Sequence[Path], workdir: Path
+) -> tuple[list[InputFile], list[FileProblem], list[str]]:
+    """Every file to read (folders walked, archives unpacked), problems, and remarks.
+
+    A path given directly is read whatever its name; inside folders and archives only files of the
+    kind are taken (police.uk street files end ``-street.csv``) and the others are remarked on.
+    """
+    files: list[InputFile] = []
+    problems: list[FileProblem] = []
+    remarks: list[str] = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            problems.append(FileProblem(str(path), "no such file or folder"))
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file())
+            chosen = [p for p in found if _wanted(kind, p.relative_to(path).as_posix())]
+            if not chosen:
+                problems.append(FileProblem(path.name, f"the folder holds no {_what(kind)}"))
+            skipped = len(found) - len(chosen)
+            if chosen and skipped:
+                remarks.append(f"{path.name}: {skipped} other file(s) in the folder were ignored")
+            for p in chosen:
+                files.append(InputFile(f"{path.name}/{p.relative_to(path).as_posix()}", p))
+        elif _is_plain_zip(path):
+            try:
+                files.extend(_unzip(kind, path, workdir, remarks))
+            except FileProblem as problem:
+                problems.append(problem)
+        else:
+            files.append(InputFile(path.name, path))
+    return files, problems, remarks
+
+
+def _what(kind: str) -> str:
+    return {
+        "police-uk-street": "police.uk street-level files (…-street.csv)",
+        "police-uk-stop-search": "police.uk stop-and-search files (…-stop-and-search.csv)",
+        "ho-csp-tables": "CSV or ODS tables",
+    }.get(kind, "CSV files")
+
+
+def _is_plain_zip(path: Path) -> bool:
+    """A zip archive of files, not a spreadsheet (which is a zip too)."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head == _EMPTY_ZIP:
+        return True
+    if head != _ZIP_MAGIC:
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return False
+    return "mimetype" not in names and "[Content_Types].xml" not in names
+
+
+def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[InputFile]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FileProblem(path.name, "the zip archive is damaged or incomplete") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        chosen = [m for m in members if _wanted(kind, m.filename)]
+        if not chosen:
+            listing = ", ".join(m.filename for m in members[:5]) or "nothing"
+            raise FileProblem(
+                path.name, f"the zip archive holds no {_what(kind)} (it holds {listing})"
+            )
+        total = sum(m.file_size for m in chosen)
+        if total > MAX_ARCHIVE_BYTES or any(
+            m.file_size > 100 << 20 and m.file_size > MAX_COMPRESSION_RATIO * m.compress_size
+            for m in chosen
+        ):
+            raise FileProblem(path.name, "the zip archive unpacks to an implausible size")
+        if len(members) > len(chosen):
+            remarks.append(
+                f"{path.name}: {len(members) - len(chosen)} other file(s) in the archive were "
+                "ignored"
+            )
+        out = []
+        folder = workdir / "unzipped"
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, member in enumerate(sorted(chosen, key=lambda m: m.filename)):
+            # Members are written under our own names: a member's path is never trusted.
+            suffix = Path(member.filename).suffix.lower() or ".csv"
+            target = folder / f"{len(list(folder.iterdir()))}-{index}{suffix}"
+            try:
+                with archive.open(member) as source, target.open("wb") as sink:
+                    shutil.copyfileobj(source, sink, 1 << 20)
+            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                raise FileProblem(
+                    f"{path.name}/{member.filename}", f"cannot be unpacked ({error})"
+                ) from None
+            out.append(InputFile(f"{path.name}/{member.filename}", target))
+        return out
+
+
+# --- Looking at a CSV -----------------------------------------------------------------------
+
+
+def _sample(path: Path) -> tuple[bytes, bool]:
+    """The first ``SAMPLE_BYTES`` of a file and whether that is all of it."""
+    with path.open("rb") as handle:
+        data = handle.read(SAMPLE_BYTES + 1)
+    return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
+
+
+def refuse_non_text(name: str, sample: bytes, what: str) -> None:
+    """Name the likely mistake when the bytes are not delimited text."""
+    if sample.startswith((_ZIP_MAGIC, _EMPTY_ZIP)):
+        raise FileProblem(
+            name, f"this is a zip file or a spreadsheet (XLSX, ODS); {what} must be CSV text"
+        )
+    for magic, description in _MAGIC.items():
+        if sample.startswith(magic):
+            raise FileProblem(name, f"this is {description}; {what} must be CSV text")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in sample:
+        raise FileProblem(
+            name, f"this is not a text file (it holds binary data); {what} must be CSV"
+        )
+    controls = sum(sample.count(bytes([b])) for b in (*range(1, 9), 11, 12, *range(14, 32)))
+    if sample and controls > len(sample) // 100:
+        raise FileProblem(
+            name, f"this is not a text file (it holds control characters); {what} must be CSV"
+        )
+
+
+def detect_encoding(sample: bytes, *, complete: bool) -> str:
+    """``utf-8``, ``utf-16`` or ``windows-1252`` for the bytes of a file (or its beginning).
+
+    Bytes that are not UTF-8 are taken as Windows-1252 unless the file also holds valid
+    multi-byte UTF-8, in which case it is damaged UTF-8 (its bad bytes are reported).
+    """
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return "utf-8" if _UTF8_MULTIBYTE.search(sample) else "windows-1252"
+
+
+def classify_file_encoding(path: Path) -> str:
+    """``detect_encoding`` over a whole file, read in chunks (for damage found late in a file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid_utf8 = True
+    multibyte = False
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            multibyte = multibyte or bool(_UTF8_MULTIBYTE.search(chunk))
+            if valid_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid_utf8 = False
+            if not valid_utf8 and multibyte:
+                break
+    if valid_utf8:
+        return "utf-8"
+    return "utf-8" if multibyte else "windows-1252"
+
+
+def transcode(path: Path, encoding: str, target: Path) -> bool:
+    """Copy a file to UTF-8; True when some bytes could not be decoded (now U+FFFD)."""
+    codec = {"windows-1252": "cp1252", "utf-16": "utf-16", "utf-8": "utf-8-sig"}[encoding]
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    replaced = False
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
+        for chunk in iter(lambda: source.read(1 << 22), b""):
+            text = decoder.decode(chunk)
+            replaced = replaced or "\ufffd" in text
+            sink.write(text)
+        text = decoder.decode(b"", final=True)
+        replaced = replaced or "\ufffd" in text
+        sink.write(text)
+    return replaced
+
+
+def _lines(text: str) -> list[str]:
+    return io.StringIO(text, newline=None).read().split("\n")
+
+
+def find_header(
+    *, name: str, lines: list[str], contract: Contract
+) -> tuple[int, str, tuple[str, ...], HeaderMatch]:
+    """The header row among the first lines: (line index, delimiter, cells, match).
+
+    The first line (among the first ``HEADER_SEARCH_LINES``) that names every required column
+    wins; otherwise the problem is reported against the line that names the most columns.
+    """
+    best: tuple[int, int, str, tuple[str, ...], HeaderMatch] | None = None
+    for index, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+        if not line.strip():
+            continue
+        for delimiter in _DELIMITERS:
+            if delimiter not in line and delimiter != ",":
+                continue
+            try:
+                cells = tuple(next(csv.reader([line], delimiter=delimiter)))
+            except (csv.Error, StopIteration):
+                continue
+            match = contract.match_header(cells)
+            score = len(match.positions)
+            if match.ok and score:
+                return index, delimiter, cells, match
+            if best is None or score > best[0]:
+                best = (score, index, delimiter, cells, match)
+    if best is None:
+        raise FileProblem(name, "the file has no header row")
+    score, _, _, cells, match = best
+    if not score:
+        expected = ", ".join(c.name for c in contract.columns if c.required)
+        raise FileProblem(
+            name,
+            f"the header row names none of the columns of {contract.title} "
+            f"(expected {expected}; found {', '.join(c for c in cells if c.strip())[:300]})",
+        )
+    parts = []
+    if match.missing:
+        parts.append(f"required column(s) missing: {', '.join(match.missing)}")
+    for group in match.missing_alternatives:
+        parts.append(f"one of the columns {' or '.join(group)} is needed")
+    if match.duplicated:
+        parts.append(f"column(s) named twice: {', '.join(match.duplicated)}")
+    raise FileProblem(name, "; ".join(parts) + f" (the header has {', '.join(cells)[:300]})")
+
+
+def open_csv(
+    *,
+    file: InputFile,
+    contract: Contract,
+    workdir: Path,
+    declared_encoding: str | None = None,
+) -> CsvSource:
+    """Look at a CSV's first megabyte and make it ready for DuckDB, or raise ``FileProblem``."""
+    name = file.name
+    size = file.path.stat().st_size
+    sample, complete = _sample(file.path)
+    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileProblem(name, "the file is empty")
+    refuse_non_text(name, sample, f"{contract.title} files")
+    encoding = declared_encoding or detect_encoding(sample, complete=complete)
+    path, replaced = file.path, False
+    if encoding != "utf-8":
+        path = workdir / f"utf8-{hashlib.sha256(name.encode()).hexdigest()[:16]}.csv"
+        replaced = transcode(file.path, encoding, path)
+        sample, complete = _sample(path)
+    text = sample.decode("utf-8", errors="replace")
+    if not complete:
+        text = text[: text.rfind("\n") + 1] if "\n" in text else ""
+        if not text:
+            raise FileProblem(
+                name, "there is no line break in the first megabyte: this is not a CSV file"
+            )
+    lines = _lines(text)
+    index, delimiter, cells, match = find_header(name=name, lines=lines, contract=contract)
+    if complete and not any(line.strip() for line in lines[index + 1 :]):
+        raise FileProblem(name, "the file has a header row but no data rows")
+    if not replaced and encoding == "utf-8" and "\ufffd" in text:
+        replaced = True  # damaged UTF-8 within the sample; DuckDB would stop at it
+    if replaced and encoding == "utf-8" and path == file.path:
+        path = workdir / f"utf8-{hashlib.sha256(name.encode()).hexdigest()[:16]}.csv"
+        transcode(file.path, "utf-8", path)
+    return CsvSource(
+        name=name,
+        path=path,
+        original=file.path,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_lines=index,
+        header=cells,
+        match=match,
+        size=size,
+        has_replacements=replaced,
+    )
+
+
+def reencode(source: CsvSource, workdir: Path) -> CsvSource:
+    """Re-read a file whose bad bytes lie beyond the first megabyte (DuckDB stopped at them)."""
+    encoding = classify_file_encoding(source.original)
+    path = workdir / f"utf8-full-{hashlib.sha256(source.name.encode()).hexdigest()[:16]}.csv"
+    replaced = transcode(source.original, encoding, path)
+    return replace(source, path=path, encoding=encoding, has_replacements=replaced)
+
+
+def rewrite_rows(source: CsvSource, workdir: Path) -> CsvSource:
+    """Copy a CSV with explicit row numbers, marking rows with the wrong number of cells.
+
+    Rows are numbered from 1 after the header, blank lines not counted (as DuckDB counts them).
+    A last row cut short with no line ending, or a quoted value never closed, means the file was
+    truncated: that refuses the whole file.
+    """
+    target = workdir / f"rows-{hashlib.sha256(source.name.encode()).hexdigest()[:16]}.csv"
+    width = len(source.header)
+    ends_with_newline = _ends_with_newline(source.path)
+    row = 0
+    last_short: tuple[int, int] | None = None
+    with (
+        source.path.open("r", encoding="utf-8-sig", newline="") as handle,
+        target.open("w", encoding="utf-8", newline="") as sink,
+    ):
+        for _ in range(source.skip_lines + 1):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=source.delimiter, strict=True)
+        writer = csv.writer(sink)
+        writer.writerow([ROW_COLUMN, PROBLEM_COLUMN, *source.header])
+        try:
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                row += 1
+                problem = ""
+                last_short = None
+                if len(cells) != width:
+                    problem = (
+                        f"the row has {len(cells)} cells but the header has {width} "
+                        f"({source.delimiter_name}-separated)"
+                    )
+                    if len(cells) < width:
+                        last_short = (row, len(cells))
+                    cells = (cells + [""] * width)[:width]
+                writer.writerow([row, problem, *cells])
+        except csv.Error as error:
+            raise FileProblem(
+                source.name,
+                f"row {row + 1} cannot be read as CSV ({error}): the file may be truncated",
+                row=row + 1,
+            ) from None
+    if last_short is not None and last_short[0] == row and not ends_with_newline:
+        raise FileProblem(
+            source.name,
+            f"the file ends part-way through row {row} ({last_short[1]} of {width} columns): "
+            "it looks truncated",
+            row=row,
+        )
+    header = (ROW_COLUMN, PROBLEM_COLUMN, *source.header)
+    return replace(
+        source,
+        path=target,
+        delimiter=",",
+        skip_lines=0,
+        header=header,
+        match=replace(
+            source.match,
+            positions={key: pos + 2 for key, pos in source.match.positions.items()},
+        ),
+        numbered=True,
+    )
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, 2)
+        return handle.read(1) in (b"\n", b"\r")
+
+
+# --- OpenDocument spreadsheets ---------------------------------------------------------------
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_T = f"{{{_TABLE}}}"
+_O = f"{{{_OFFICE}}}"
+_X = f"{{{_TEXT}}}"
+
+
+def is_ods(path: Path) -> bool:
+    """Whether a file is an OpenDocument spreadsheet (by its content, not its name)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read("mimetype").strip() == _ODS_MIMETYPE
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
+def ods_sheets_to_csv(file: InputFile, workdir: Path) -> list[InputFile]:
+    """Each sheet of an ODS workbook as a UTF-8 CSV, named ``"book.ods [sheet]"``.
+
+    The XML is streamed, so a large workbook is never held in memory; repeated empty rows and
+    cells (how spreadsheets pad a sheet) are dropped.
+    """
+    try:
+        archive = zipfile.ZipFile(file.path)
+        with archive.open("content.xml") as head:
+            prolog = head.read(1 << 16)
+        content = archive.open("content.xml")
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise FileProblem(file.name, f"the spreadsheet cannot be opened ({error})") from None
+    root = prolog.find(b"<office:document")
+    if b"<!DOCTYPE" in (prolog if root < 0 else prolog[:root]):
+        archive.close()
+        raise FileProblem(file.name, "the spreadsheet declares a document type, which no ODS does")
+    out: list[InputFile] = []
+    with archive, content:
+        for sheet, rows in _ods_tables(content, file.name):
+            target = workdir / f"sheet-{len(list(workdir.glob('sheet-*')))}.csv"
+            with target.open("w", encoding="utf-8", newline="") as sink:
+                writer = csv.writer(sink)
+                for cells in rows:
+                    writer.writerow(cells)
+            out.append(InputFile(f"{file.name} [{sheet}]", target))
+    return out
+
+
+def _ods_tables(content: object, name: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
+    """(sheet name, its non-empty rows) as the XML streams past.
+
+    Each sheet's rows must be consumed before asking for the next sheet. Elements are removed
+    from the tree once read, so memory stays flat however long the sheet.
+    """
+    stream = _ods_events(content, name)
+    for what, element in stream:
+        if what == "table" and element is not None:
+            sheet = element.get(f"{_T}name") or "Sheet"
+            yield sheet, _ods_rows(stream)
+
+
+def _ods_events(content: object, name: str) -> Iterator[tuple[str, ET.Element | None]]:
+    stack: list[ET.Element] = []
+    try:
+        # ``ods_sheets_to_csv`` refused any document type declaration, the only place entities
+        # can be declared: no entity expansion, and expat never fetches external ones.
+        events = ET.iterparse(content, ("start", "end"))  # type: ignore[call-overload]  # noqa: S314
+        for event, element in events:
+            if event == "start":
+                stack.append(element)
+                if element.tag == f"{_T}table":
+                    yield "table", element
+                continue
+            stack.pop()
+            if element.tag == f"{_T}table-row":
+                yield "row", element
+                if stack:
+                    stack[-1].remove(element)
+            elif element.tag == f"{_T}table":
+                yield "end", None
+                if stack:
+                    stack[-1].remove(element)
+    except ET.ParseError as error:
+        raise FileProblem(name, f"the spreadsheet's content cannot be read ({error})") from None
+
+
+def _ods_rows(stream: Iterator[tuple[str, ET.Element | None]]) -> Iterator[list[str]]:
+    for what, element in stream:
+        if what == "end":
+            return
+        if what != "row" or element is None:
+            continue
+        cells = _ods_row(element)
+        if cells:
+            for _ in range(min(int(element.get(f"{_T}number-rows-repeated", "1")), 1 << 20)):
+                yield cells
+
+
+def _ods_row(row: ET.Element) -> list[str]:
+    """A row's cell texts, trailing empty cells dropped (sheets pad rows to 1,024+ columns)."""
+    cells: list[str] = []
+    empty_run = 0
+    for cell in row:
+        if cell.tag not in (f"{_T}table-cell", f"{_T}covered-table-cell"):
+            continue
+        repeat = int(cell.get(f"{_T}number-columns-repeated", "1"))
+        value = _ods_value(cell)
+        if not value:
+            empty_run += repeat
+            continue
+        cells.extend([""] * empty_run)
+        empty_run = 0
+        cells.extend([value] * min(repeat, 1 << 14))
+    return cells
+
+
+def _ods_value(cell: ET.Element) -> str:
+    kind = cell.get(f"{_O}value-type")
+    if kind in ("float", "percentage", "currency"):
+        raw = cell.get(f"{_O}value", "")
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else raw
+    if kind == "date":
+        return cell.get(f"{_O}date-value", "")
+    if kind == "time":
+        return cell.get(f"{_O}time-value", "")
+    if kind == "boolean":
+        return "True" if cell.get(f"{_O}boolean-value") == "true" else "False"
+    paragraphs = [_ods_text(p) for p in cell if p.tag == f"{_X}p"]
+    return "\n".join(paragraphs)
+
+
+def _ods_text(element: ET.Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == f"{_X}s":
+            parts.append(" " * int(child.get(f"{_X}c", "1")))
+        elif child.tag == f"{_X}tab":
+            parts.append("\t")
+        elif child.tag == f"{_X}line-break":
+            parts.append("\n")
+        else:
+            parts.append(_ods_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -1,0 +1,215 @@
+"""Writing one table's Parquet file safely: a temporary name, a background thread, a rename.
+
+``ParquetSink`` gathers batches into row groups and writes them on a thread of its own while the
+pipeline reads on; ``commit`` flushes the file to disk and renames it into place, ``abort``
+removes it and any folder it made. The options are chosen for the analytic store: dictionaries for
+columns of few values, none for identifiers, statistics where readers can skip row groups.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+ROW_GROUP_ROWS = 1 << 18  # rows per Parquet row group (small files' batches are gathered)
+
+# Columns handed to the writer as dictionaries (low cardinality, derived by the pipeline).
+DICTIONARY_COLUMNS = ("import_id", "source_file", "lad_code", "csp_code", "pfa_code")
+# Columns of thousands of distinct values: building a Parquet dictionary for them costs more
+# than it saves.
+PLAIN_COLUMNS = {"lsoa_code", "lsoa_name", "location"}
+STATISTICS_COLUMNS = {
+    "source_file",
+    "month",
+    "financial_year",
+    "period",
+    "lsoa_code",
+    "lad_code",
+    "csp_code",
+    "pfa_code",
+    "area_code",
+    "offence_code",
+}
+
+
+def is_text(data_type: pa.DataType) -> bool:
+    return pa.types.is_string(data_type) or (
+        pa.types.is_dictionary(data_type) and pa.types.is_string(data_type.value_type)
+    )
+
+
+def write_schema(schema: pa.Schema, dictionary: Sequence[str] = ()) -> pa.Schema:
+    """The schema batches are written with: ``stored.TABLES`` with some strings as dictionaries.
+
+    Files are written without the Arrow schema in their metadata, so readers see the Parquet
+    types: those columns are plain strings again, and the schema read back is the stored one.
+    (One unavoidable difference: Parquet has no unit of seconds, so ``timestamp[s]`` columns are
+    stored, and read back, as milliseconds; every value is a whole second.)
+    """
+    fields = [
+        pa.field(f.name, pa.dictionary(pa.int32(), pa.string()), nullable=f.nullable)
+        if f.name in DICTIONARY_COLUMNS or f.name in dictionary
+        else f
+        for f in schema
+    ]
+    return pa.schema(fields)
+
+
+class ParquetSink:
+    """Writes batches to ``<folder>/<import id>.parquet.tmp`` on a background thread.
+
+    ``close`` flushes the file to disk and renames it into place; ``abort`` removes it, and the
+    folders it made, leaving the store as it was.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        import_id: str,
+        schema: pa.Schema,
+        *,
+        dictionary: list[str],
+        uncompressed: Sequence[str] = (),
+    ) -> None:
+        self.folder = folder
+        self.final = folder / f"{import_id}.parquet"
+        self.tmp = folder / f"{import_id}.parquet.tmp"
+        self.schema = schema
+        self.dictionary = dictionary
+        self.uncompressed = set(uncompressed)
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+        self.rows = 0
+        self.writer: pq.ParquetWriter | None = None
+        self.made: list[Path] = []
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="svduty-parquet")
+        self.in_flight: deque[Future[None]] = deque()
+        self.closed = False
+
+    def _open(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            missing = []
+            for folder in (self.folder, *self.folder.parents):
+                if folder.exists():
+                    break
+                missing.append(folder)
+            for folder in reversed(missing):
+                folder.mkdir()
+                self.made.append(folder)
+            self.writer = self._writer(self.tmp, self.schema)
+        return self.writer
+
+    def _writer(self, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+        return pq.ParquetWriter(
+            path,
+            schema,
+            # Identifiers such as 64-hex Crime IDs hardly compress: they are left be.
+            compression={
+                f.name: "none" if f.name in self.uncompressed else "snappy" for f in schema
+            },
+            use_dictionary=[f.name for f in schema if f.name in self.dictionary],
+            # Statistics where readers can skip row groups by them (periods, places, numbers).
+            write_statistics=[
+                f.name for f in schema if f.name in STATISTICS_COLUMNS or not is_text(f.type)
+            ],
+            store_schema=False,  # see ``write_schema``
+        )
+
+    def write(self, batch: pa.Table) -> None:
+        if batch.num_rows:
+            self.pending.append(batch)
+            self.pending_rows += batch.num_rows
+            self.rows += batch.num_rows
+        if self.pending_rows >= ROW_GROUP_ROWS:
+            self.flush()
+
+    def flush(self, *, wait: bool = False) -> None:
+        if self.pending:
+            table = pa.concat_tables(self.pending)
+            self.pending, self.pending_rows = [], 0
+            self.in_flight.append(self.executor.submit(self._write, table))
+        while self.in_flight and (wait or len(self.in_flight) > 2):
+            self.in_flight.popleft().result()
+
+    def _write(self, table: pa.Table) -> None:
+        self._open().write_table(table, row_group_size=max(1, table.num_rows))
+
+    def complete(self) -> None:
+        """Write what is pending and close the file (still under its temporary name)."""
+        if self.closed:
+            return
+        self.flush(wait=True)
+        self.executor.shutdown(wait=True)
+        self._open().close()
+        self.closed = True
+
+    def commit(self, *, exclude: set[tuple[str, int]] | None = None) -> Path:
+        """Drop ``exclude``d rows, flush the file to disk and rename it into place."""
+        self.complete()
+        if exclude:
+            self._rewrite_without(exclude)
+        with self.tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.final)
+        _fsync_folder(self.folder)
+        return self.final
+
+    def _rewrite_without(self, exclude: set[tuple[str, int]]) -> None:
+        """Drop rows found bad only at the end (repeated identifiers): a rare, second pass."""
+        again = self.tmp.with_suffix(".tmp2")
+        source = pq.ParquetFile(self.tmp)
+        files = pa.array([f for f, _ in exclude], pa.string())
+        rows = pa.array([r for _, r in exclude], pa.int64())
+        gone = pa.table(
+            {"source_file": files, "row_number": rows, "__gone": pa.array([True] * len(files))}
+        )
+        schema = source.schema_arrow
+        with self._writer(again, schema) as writer:
+            for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
+                table = pa.Table.from_batches([batch], schema)
+                joined = table.join(gone, ["source_file", "row_number"], join_type="left outer")
+                kept = joined.filter(pc.is_null(joined["__gone"]))
+                writer.write_table(kept.select(schema.names).cast(schema))
+        source.close()
+        os.replace(again, self.tmp)
+
+    def abort(self) -> None:
+        for future in self.in_flight:
+            future.cancel()
+        for future in list(self.in_flight):
+            if not future.cancelled():
+                with contextlib.suppress(Exception):  # the import is being abandoned anyway
+                    future.result()
+        self.in_flight.clear()
+        self.executor.shutdown(wait=True)
+        if self.writer is not None and not self.closed:
+            self.writer.close()
+        self.closed = True
+        self.tmp.unlink(missing_ok=True)
+        self.tmp.with_suffix(".tmp2").unlink(missing_ok=True)
+        for folder in reversed(self.made):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
