@@ -11,9 +11,10 @@ from collections import defaultdict
 from typing import Any
 
 from svduty.analysis import disclosure, measures, periods
+from svduty.analysis.definitions import DEFAULT_RULE, Rule, describe, validate_rule
 from svduty.datasets.queries import analytic_connection
 from svduty.geography.models import Area, AreaLevel, AreaLink, Population
-from svduty.partnership.models import Partnership
+from svduty.partnership.models import LocalDefinition, Partnership
 
 
 def csp_areas_of(partnership: Partnership) -> dict[str, str]:
@@ -185,3 +186,38 @@ def dashboard_measures(partnership: Partnership, *, public: bool) -> dict[str, A
     report = success_measures_report(partnership, baseline_year="2019/20", year=year, public=public)
     cache.set(key, report, 3600)
     return report
+
+
+def rule_of(definition: LocalDefinition | None) -> Rule:
+    """The executable rule of a version of the local definition; svduty's default rule when no
+    rule is attached yet (every figure then says so through its definition label)."""
+    if definition is None or not definition.rule:
+        return DEFAULT_RULE
+    return validate_rule(definition.rule)
+
+
+def current_rule(partnership: Partnership) -> tuple[Rule, LocalDefinition | None]:
+    """The rule of the partnership's current (latest) definition, and that definition."""
+    latest = partnership.local_definitions.order_by("-version").first()
+    return rule_of(latest), latest
+
+
+def compare_definitions(
+    partnership: Partnership, first: LocalDefinition, second: LocalDefinition
+) -> dict[str, Any]:
+    """Two versions side by side: each in plain English, the rule's changes, and the records
+    each selects in the live analytic store (exact figures, for signed-in users only)."""
+    from svduty.analysis.definition_compare import compare_rules, rule_changes
+
+    first_rule, second_rule = rule_of(first), rule_of(second)
+    con = analytic_connection(partnership)
+    try:
+        table = compare_rules(con, first=first_rule, second=second_rule)
+    finally:
+        con.close()
+    return {
+        "first": {"definition": first, "rule": first_rule, "text": describe(first_rule)},
+        "second": {"definition": second, "rule": second_rule, "text": describe(second_rule)},
+        "changes": rule_changes(first_rule, second_rule),
+        "table": table,
+    }

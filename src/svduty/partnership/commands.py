@@ -8,14 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from svduty.partnership.models import Partnership
 
 
 def register(main: click.Group) -> None:
     main.add_command(partnership_group)
     main.add_command(frameworks_group)
     main.add_command(reminders_group)
+    main.add_command(definition_group)
 
 
 def _prepare() -> None:
@@ -161,3 +166,140 @@ def send(today: dt.datetime | None, days: int) -> None:
 
     sent = actions.send_reminders(today=today.date() if today else None, horizon_days=days)
     click.echo(f"Sent {sent} reminder email{'s' if sent != 1 else ''}.")
+
+
+# --- The local definition -----------------------------------------------------------------
+
+
+@click.group(name="definition")
+def definition_group() -> None:
+    """The local definition of serious violence: its versions and executable rules."""
+
+
+def _definitions_of(slug: str) -> Partnership:
+    from svduty.cli import InputRefused
+    from svduty.partnership.models import Partnership
+
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None:
+        raise InputRefused(f"no partnership {slug!r}")
+    return partnership
+
+
+@definition_group.command(name="show")
+@click.option("--partnership", "slug", required=True, help="The partnership's short name.")
+@click.option("--version", "number", type=int, help="A version number (default: the current one).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def definition_show(slug: str, number: int | None, fmt: str) -> None:
+    """A version of the local definition: its text, rule and what it counts in plain English."""
+    _prepare()
+    from svduty.analysis.definitions import describe
+    from svduty.analysis.queries import rule_of
+    from svduty.cli import InputRefused
+
+    partnership = _definitions_of(slug)
+    versions = partnership.local_definitions.order_by("-version")
+    definition = versions.filter(version=number).first() if number else versions.first()
+    if number and definition is None:
+        raise InputRefused(f"{slug} has no version {number} of its local definition")
+    rule = rule_of(definition)
+    shown = {
+        "partnership": slug,
+        "version": definition.version if definition else None,
+        "label": definition.label if definition else f"{slug}-none",
+        "text": definition.text if definition else "",
+        "rule_attached": bool(definition and definition.rule),
+        "rule": rule.to_json(),
+        "plain_english": describe(rule),
+    }
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2))
+        return
+    click.echo(f"{slug}, version {shown['version'] or '(none recorded)'}")
+    if shown["text"]:
+        click.echo(f"As agreed: {shown['text']}")
+    if not shown["rule_attached"]:
+        click.echo("No executable rule is attached: figures use svduty's default rule.")
+    click.echo(shown["plain_english"])
+
+
+@definition_group.command(name="add")
+@click.option("--partnership", "slug", required=True, help="The partnership's short name.")
+@click.option("--text", required=True, help="The definition as agreed, in words.")
+@click.option(
+    "--rule",
+    "rule_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The executable rule as YAML or JSON (default: svduty's default rule).",
+)
+@click.option("--agreed-by", default="", help="The board or person who agreed it.")
+@click.option("--agreed-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD.")
+def definition_add(
+    slug: str, text: str, rule_file: Path | None, agreed_by: str, agreed_on: dt.datetime | None
+) -> None:
+    """Record a new version; earlier versions are kept. Refused (exit 2) if the rule is invalid."""
+    _prepare()
+    import yaml
+
+    from svduty.analysis.definitions import RuleError, describe, validate_rule
+    from svduty.cli import InputRefused
+    from svduty.partnership import actions
+
+    partnership = _definitions_of(slug)
+    rule: dict[str, object] = {}
+    if rule_file is not None:
+        try:
+            data = yaml.safe_load(rule_file.read_text(encoding="utf-8"))
+            rule = validate_rule(data).to_json()
+        except yaml.YAMLError as exc:
+            raise InputRefused(f"{rule_file}: not valid YAML or JSON ({exc})") from exc
+        except RuleError as exc:
+            raise InputRefused(f"{rule_file}: " + "; ".join(exc.problems)) from exc
+    definition = actions.record_local_definition(
+        partnership=partnership,
+        text=text,
+        agreed_by=agreed_by,
+        agreed_on=agreed_on.date() if agreed_on else None,
+        by=None,
+        rule=rule,
+    )
+    click.echo(f"Recorded version {definition.version} of {slug}'s local definition.")
+    if rule:
+        click.echo(describe(validate_rule(rule)))
+
+
+@definition_group.command(name="compare")
+@click.option("--partnership", "slug", required=True, help="The partnership's short name.")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def definition_compare(slug: str, first: int, second: int, fmt: str) -> None:
+    """Two versions side by side: the rule's changes and the records each selects (exact)."""
+    _prepare()
+    from svduty.analysis.queries import compare_definitions
+    from svduty.analysis.results import table_to_json
+    from svduty.cli import InputRefused
+
+    partnership = _definitions_of(slug)
+    chosen = partnership.local_definitions.filter(version__in=[first, second])
+    found = {d.version: d for d in chosen}
+    for number in (first, second):
+        if number not in found:
+            raise InputRefused(f"{slug} has no version {number} of its local definition")
+    comparison = compare_definitions(partnership, found[first], found[second])
+    if fmt == "json":
+        shown = {
+            "partnership": slug,
+            "first": {"version": first, "plain_english": comparison["first"]["text"]},
+            "second": {"version": second, "plain_english": comparison["second"]["text"]},
+            "changes": comparison["changes"],
+            "table": table_to_json(comparison["table"]),
+        }
+        click.echo(json.dumps(shown, indent=2))
+        return
+    for line in comparison["changes"] or ["The two versions count the same records."]:
+        click.echo(line)
+    table = comparison["table"]
+    click.echo("\t".join(c.label for c in table.columns))
+    for row in table.rows:
+        click.echo("\t".join(str(v) for v in row))

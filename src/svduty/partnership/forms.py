@@ -289,6 +289,36 @@ class DefinitionForm(GovukForm):
         help_text="The board or person who agreed it",
     )
     agreed_on = date_field("Date agreed", required=False)
+    rule = forms.CharField(
+        label="The executable rule (YAML or JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "class": "govuk-!-font-family-monospace"}),
+        help_text=(
+            "Which records of which sources count as serious violence. Leave empty to use "
+            "svduty's default rule. The format is described below the form."
+        ),
+    )
+
+    def clean_rule(self) -> dict[str, Any]:
+        """The rule as data, validated; every problem is listed."""
+        import yaml
+
+        from svduty.analysis.definitions import RuleError, validate_rule
+
+        text = self.cleaned_data.get("rule", "").strip()
+        if not text:
+            return {}
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise ValidationError(f"The rule is not valid YAML or JSON{where}") from error
+        try:
+            rule = validate_rule(data)
+        except RuleError as error:
+            raise ValidationError([p[:1].upper() + p[1:] for p in error.problems]) from error
+        return rule.to_json()
 
 
 class RequirementForm(GovukForm):

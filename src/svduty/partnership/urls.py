@@ -36,6 +36,7 @@ urlpatterns = [
     path("<slug:slug>/model/seats/<int:seat_id>/remove/", views.seat_remove, name="seat_remove"),
     path("<slug:slug>/definition/", views.definition, name="definition"),
     path("<slug:slug>/definition/new/", views.definition_add, name="definition_add"),
+    path("<slug:slug>/definition/compare/", views.definition_compare, name="definition_compare"),
     path("<slug:slug>/requirements/", views.requirements, name="requirements"),
     path("<slug:slug>/requirements/adopt/", views.adopt_framework, name="adopt_framework"),
     path("<slug:slug>/requirements/<int:requirement_id>/", views.requirement, name="requirement"),

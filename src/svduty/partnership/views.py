@@ -40,6 +40,7 @@ from svduty.partnership.models import (
     Engagement,
     Evidence,
     Framework,
+    LocalDefinition,
     Partnership,
     Question,
     Requirement,
@@ -409,24 +410,44 @@ def seat_remove(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
 @permission_required(Permission.PARTNERSHIP_VIEW)
 def definition(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(request, slug, Permission.PARTNERSHIP_VIEW)
+    versions = list(partnership.local_definitions.select_related("created_by"))
     return render(
         request,
         "partnership/definition.html",
         {
             "partnership": partnership,
-            "versions": partnership.local_definitions.select_related("created_by"),
-            "may_manage": _may(request, Permission.PARTNERSHIP_MANAGE, partnership),
+            "versions": [(d, _plain_english(d)) for d in versions],
+            "may_manage": _may(request, Permission.DEFINITIONS_EDIT, partnership),
+            "may_compare": len(versions) > 1
+            and _may(request, Permission.PARTNERSHIP_INTERNAL_VIEW, partnership),
         },
     )
 
 
-@permission_required(Permission.PARTNERSHIP_MANAGE)
+def _plain_english(definition: LocalDefinition) -> str:
+    """A version's rule in words, or why there is none."""
+    from svduty.analysis.definitions import RuleError, describe, validate_rule
+
+    if not definition.rule:
+        return "No executable rule is attached: figures use svduty's default rule."
+    try:
+        return describe(validate_rule(definition.rule))
+    except RuleError as error:
+        return f"The attached rule is not valid: {'; '.join(error.problems)}"
+
+
+@permission_required(Permission.DEFINITIONS_EDIT)
 def definition_add(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(request, slug, Permission.PARTNERSHIP_MANAGE)
-    current = queries.current_definition(partnership)
-    form = forms.DefinitionForm(
-        request.POST or None, initial={"text": current.text} if current else None
-    )
+    import yaml
+
+    from svduty.analysis.queries import current_rule
+
+    partnership = _partnership(request, slug, Permission.DEFINITIONS_EDIT)
+    rule, current = current_rule(partnership)
+    initial = {"rule": yaml.safe_dump(rule.to_json(), sort_keys=False, allow_unicode=True)}
+    if current:
+        initial["text"] = current.text
+    form = forms.DefinitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         version = actions.record_local_definition(
             partnership=partnership, by=_user(request), **form.cleaned_data
@@ -435,7 +456,7 @@ def definition_add(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("partnership:definition", args=[partnership.slug]))
     return render(
         request,
-        "partnership/simple_form.html",
+        "partnership/definition_form.html",
         {
             "partnership": partnership,
             "form": form,
@@ -445,6 +466,34 @@ def definition_add(request: HttpRequest, slug: str) -> HttpResponse:
             "intro": "Earlier versions are kept unchanged. Figures record the version they used.",
         },
     )
+
+
+@permission_required(Permission.PARTNERSHIP_INTERNAL_VIEW)
+def definition_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    from svduty.analysis.queries import compare_definitions
+
+    partnership = _partnership(request, slug, Permission.PARTNERSHIP_INTERNAL_VIEW)
+    versions = list(partnership.local_definitions.order_by("version"))
+    if len(versions) < 2:
+        raise Http404("There is only one version of the local definition")
+    by_number = {d.version: d for d in versions}
+    first = by_number.get(_int(request.GET.get("first")), versions[-2])
+    second = by_number.get(_int(request.GET.get("second")), versions[-1])
+    comparison = compare_definitions(partnership, first, second)
+    return render(
+        request,
+        "partnership/definition_compare.html",
+        {
+            "partnership": partnership,
+            "versions": versions,
+            "sides": [comparison["first"], comparison["second"]],
+            **comparison,
+        },
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 # --- Requirements and evidence -------------------------------------------------------------
