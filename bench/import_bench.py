@@ -6,7 +6,9 @@ child's alone:
 
 * the svduty import (``run_import``: validation, geography, Parquet);
 * (a) a plain DuckDB ``read_csv`` grouped by month and crime type, the yardstick;
-* (b) a straightforward pandas load and the same aggregate (skipped if pandas is not installed).
+* (b) a straightforward pandas load and the same aggregate (skipped if pandas is not installed);
+* (c) for reference, DuckDB's own CSV → Parquet copy of the file (no checks at all): what writing
+  the rows to columnar storage costs by itself, the floor under any import.
 
 Targets: the import reaches at least 25% of DuckDB's rows per second, in under 1 GB.
 
@@ -93,6 +95,30 @@ def child_duckdb(path: Path) -> dict[str, Any]:
     }
 
 
+def child_duckdb_copy(path: Path) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    with tempfile.TemporaryDirectory(prefix="svduty-bench-copy-") as folder:
+        target = str(Path(folder) / "copy.parquet").replace("'", "''")
+        before = _usage()
+        started = time.perf_counter()
+        con.execute(
+            f"COPY (SELECT * FROM read_csv(?)) TO '{target}' (FORMAT parquet)",
+            [str(path)],
+        )
+        seconds = time.perf_counter() - started
+        after = _usage()
+        rows = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchall()[0][0]
+    return {
+        "rows": int(rows),
+        "seconds": seconds,
+        "cpu": after["cpu"] - before["cpu"],
+        "peak_mb": after["peak_mb"],
+    }
+
+
 def child_pandas(path: Path) -> dict[str, Any]:
     try:
         import pandas as pd
@@ -112,7 +138,12 @@ def child_pandas(path: Path) -> dict[str, Any]:
     }
 
 
-CHILDREN = {"import": child_import, "duckdb": child_duckdb, "pandas": child_pandas}
+CHILDREN = {
+    "import": child_import,
+    "duckdb": child_duckdb,
+    "pandas": child_pandas,
+    "duckdb-copy": child_duckdb_copy,
+}
 
 
 # --- The parent: generate, run the children, compare ----------------------------------------
@@ -181,7 +212,7 @@ def main() -> None:
             )
         results: dict[str, list[dict[str, Any]]] = {name: [] for name in CHILDREN}
         for _ in range(max(1, args.repeat)):
-            for name in ("duckdb", "import", "pandas"):
+            for name in ("duckdb", "import", "pandas", "duckdb-copy"):
                 results[name].append(measure(name, path))
         figures = {name: best(runs) for name, runs in results.items()}
 
@@ -189,6 +220,7 @@ def main() -> None:
     print(line("svduty import", figures["import"]))
     print(line("(a) DuckDB group-by", figures["duckdb"]))
     print(line("(b) pandas load+agg", figures["pandas"]))
+    print(line("(c) DuckDB CSV→Parquet", figures["duckdb-copy"]))
     imported, yardstick = figures["import"], figures["duckdb"]
     if "seconds" not in imported or "seconds" not in yardstick:
         print("\na measurement failed; no comparison")
@@ -204,6 +236,10 @@ def main() -> None:
         f"{'met' if share >= TARGET_SHARE else 'NOT met'}"
     )
     print(f"  (CPU time: the import spends {1 / cpu_share:.1f}× DuckDB's)" if cpu_share else "")
+    copy = figures["duckdb-copy"]
+    if "seconds" in copy:
+        copy_share = (imported["rows"] / imported["seconds"]) / (copy["rows"] / copy["seconds"])
+        print(f"  (rows/s vs DuckDB's own CSV→Parquet copy, no checks: {copy_share:.0%})")
     peak = imported["peak_mb"]
     print(
         f"peak memory: {peak:,.0f} MB (target < {TARGET_PEAK_MB:,} MB): "

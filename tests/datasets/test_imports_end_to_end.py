@@ -4,15 +4,25 @@ replacement, rollback and bad input that changes nothing."""
 from __future__ import annotations
 
 import csv
+import os
+import socket
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from svduty.datasets.actions import import_files, rollback_import
-from svduty.datasets.ingest import ImportRefused
+from svduty.datasets.actions import (
+    import_files,
+    rollback_import,
+    sweep_abandoned_imports,
+    work_dir,
+)
 from svduty.datasets.models import Import
+from svduty.datasets.pipeline import ImportRefused
 from svduty.datasets.queries import analytic_connection
 from svduty.geography.models import Area, AreaLink
 from tests.factories import PartnershipFactory
@@ -38,6 +48,11 @@ def partnership():  # type: ignore[no-untyped-def]
     return PartnershipFactory(slug="testshire", police_force_area=pfa)
 
 
+def _store_files(partnership) -> list[Path]:  # type: ignore[no-untyped-def]
+    folder = Path(settings.STORE_DIR) / partnership.slug
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
 def _stored(partnership, table: str) -> int:  # type: ignore[no-untyped-def]
     con = analytic_connection(partnership)
     try:
@@ -60,8 +75,12 @@ def test_the_real_city_of_london_files_import_and_match_their_own_row_counts(
     assert record.rows == {"read": 22111, "stored": 22111, "quarantined": 0, "rejected": 0}
     got = Counter({(b["period"], b["category"]): b["rows"] for b in record.breakdown})
     assert got == expected
-    repeated = [f for f in record.findings if "repeated" in f["message"]]
-    assert any("470 rows in all" in f["message"] for f in repeated)
+    # Repeated Crime IDs are listed, row by row, and every row is kept (contracts.md 2.2).
+    repeated = [
+        f for f in record.findings if f["row"] and "Crime ID is on another row" in f["message"]
+    ]
+    assert len(repeated) == 470
+    assert any("470 rows share a Crime ID" in f["message"] for f in record.findings)
     assert _stored(partnership, "police_uk_street") == 22111
     con = analytic_connection(partnership)
     no_location = con.execute(
@@ -155,32 +174,54 @@ def test_a_corrected_file_for_the_same_period_replaces_the_old_one_and_rollback_
     ("name", "content", "message"),
     [
         ("empty.csv", b"", "empty"),
-        ("wrong.csv", b"a,b,c\n1,2,3\n", "lacks the required column"),
-        ("garbage.csv", bytes(range(256)) * 100, "binary"),
-        ("header-only.csv", (CRIME_HEADER + "\n").encode(), None),
+        ("wrong.csv", b"a,b,c\n1,2,3\n", "crime_ref"),
+        ("garbage.csv", bytes(range(256)) * 100, "binary data"),
+        ("header-only.csv", (CRIME_HEADER + "\n").encode(), "no data rows"),
     ],
 )
-def test_unreadable_files_change_nothing(
-    tmp_path: Path, partnership, name: str, content: bytes, message: str | None
+def test_unreadable_files_are_rejected_with_a_reason_and_change_nothing(
+    tmp_path: Path, partnership, name: str, content: bytes, message: str
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    if message is None:
-        record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
-        assert record.status == "rejected"
-    else:
-        with pytest.raises(ImportRefused, match=message):
-            import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    before = _store_files(partnership)
+    record = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert record.status == "rejected"
+    errors = [f["message"] for f in record.findings if f["severity"] == "error"]
+    assert any(message in m for m in errors), errors
+    assert record.rows["stored"] == 0
     assert not Import.objects.filter(status="completed").exists()
     assert _stored(partnership, "police_crime") == 0
+    assert _store_files(partnership) == before
+    assert not (Path(settings.FILES_DIR) / "raw" / str(record.pk)).exists()
 
 
-def test_a_zip_without_street_files_is_refused(tmp_path: Path, partnership) -> None:
+def test_a_zip_without_street_files_is_rejected(tmp_path: Path, partnership) -> None:
     archive = tmp_path / "archive.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("2020-01/readme.txt", "nothing here")
-    with pytest.raises(ImportRefused, match="no police-uk-street CSV"):
-        import_files(partnership=partnership, kind="police-uk-street", paths=[archive], by=None)
+    before = _store_files(partnership)
+    record = import_files(
+        partnership=partnership, kind="police-uk-street", paths=[archive], by=None
+    )
+    assert record.status == "rejected"
+    assert any("street" in f["message"] for f in record.findings if f["severity"] == "error")
+    assert _store_files(partnership) == before
+
+
+def test_bad_usage_is_refused_before_anything_is_recorded(tmp_path: Path, partnership) -> None:
+    path = _crime_file(tmp_path / "crimes.csv", ["A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"])
+    with pytest.raises(ImportRefused, match="unknown import kind"):
+        import_files(partnership=partnership, kind="police-crimes", paths=[path], by=None)
+    with pytest.raises(ImportRefused, match="policy"):
+        import_files(
+            partnership=partnership, kind="police-crime", paths=[path], by=None, policy="ignore"
+        )
+    with pytest.raises(ImportRefused):
+        import_files(
+            partnership=partnership, kind="police-crime", paths=[path], by=None, period="2023-13"
+        )
+    assert not Import.objects.exists()
 
 
 def test_windows_1252_text_is_read_and_recorded(tmp_path: Path, partnership) -> None:
@@ -203,3 +244,44 @@ def test_formulas_in_cells_are_flagged_and_stored_as_text(tmp_path: Path, partne
     assert any(
         f["column"] == "offence_description" and "formula" in f["message"] for f in record.findings
     )
+
+
+def test_the_sweep_leaves_live_imports_alone_and_clears_those_whose_process_is_gone(
+    tmp_path: Path, partnership
+) -> None:
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    running = []
+    for pid in (dead_pid.pid, os.getpid()):
+        record = Import.objects.create(partnership=partnership, kind="police-crime")
+        folder = work_dir(str(record.pk))
+        folder.mkdir(parents=True)
+        (folder / "owner").write_text(f"{socket.gethostname()} {pid}\n")
+        table = Path(settings.STORE_DIR) / partnership.slug / "police_crime"
+        table.mkdir(parents=True, exist_ok=True)
+        (table / f"{record.pk}.parquet.tmp").write_bytes(b"half a file")
+        running.append(record)
+    abandoned, alive = running
+
+    assert sweep_abandoned_imports() == 1
+
+    assert Import.objects.get(pk=abandoned.pk).status == "rejected"
+    assert Import.objects.get(pk=alive.pk).status == "running"
+    assert not (table / f"{abandoned.pk}.parquet.tmp").exists()
+    assert not work_dir(str(abandoned.pk)).exists()
+    assert (table / f"{alive.pk}.parquet.tmp").exists()
+    (table / f"{alive.pk}.parquet.tmp").unlink()
+
+
+def test_raw_files_are_kept_under_the_import_with_their_folder_names(
+    tmp_path: Path, partnership
+) -> None:
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    _crime_file(folder / "crimes.csv", ["A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"])
+
+    record = import_files(partnership=partnership, kind="police-crime", paths=[folder], by=None)
+
+    kept = Path(settings.FILES_DIR) / "raw" / str(record.pk) / "extract" / "crimes.csv"
+    assert kept.read_bytes() == (folder / "crimes.csv").read_bytes()
+    assert record.files[0]["name"] == "extract/crimes.csv"

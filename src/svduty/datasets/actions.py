@@ -1,20 +1,28 @@
 """Writes to the data hub: imports (atomic, idempotent), rollback, replacement and purge.
 
-The order of an import is what makes it safe:
-1. an ``Import`` row is created with status ``running`` (invisible to readers);
+Every import goes through one pipeline (``svduty.datasets.pipeline.run_import``), whether it
+comes from the command line, an upload in the web app (a background job) or the demo builder. The
+order of an import is what makes it safe:
+1. an ``Import`` row is created with status ``running`` (invisible to readers), and a work folder
+   ``$SVDUTY_HOME/files/work/<import id>/`` naming the process that owns it;
 2. the raw files are copied, with their hashes, under ``$SVDUTY_HOME/files/raw/<import id>/``;
-3. the pipeline validates and normalises the rows and writes one Parquet file per table, each under
-   a temporary name then renamed into place;
+3. the pipeline validates and normalises the rows and writes the table's Parquet file under a
+   temporary name (``<import id>.parquet.tmp``), renamed into place only if it is accepted;
 4. one database transaction marks the import ``completed`` (and any import it replaces
    ``replaced``). Only then do readers see it.
 A process killed before step 4 leaves a ``running`` row and files no reader opens; the next start
-sweeps them (``sweep_abandoned_imports``).
+sweeps them (``sweep_abandoned_imports``): at once when the owning process is known to be gone,
+otherwise after some hours.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import os
 import shutil
+import socket
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -26,12 +34,34 @@ from django.utils import timezone
 
 from svduty.access import audit
 from svduty.access.models import AuditEvent, Organisation, User
+from svduty.analysis.periods import parse_financial_year
 from svduty.datasets.models import DataSource, Import
+from svduty.datasets.pipeline import (
+    ImportRefused,
+    ImportResult,
+    parse_declared_period,
+    run_import,
+)
 from svduty.datasets.queries import parquet_path
+from svduty.datasets.readers import sha256_file
 from svduty.datasets.stored import KIND_TABLE
+from svduty.datasets.validation import QUARANTINE, parse_policy
 from svduty.partnership.models import Partnership
 
 ProgressCallback = Callable[[float, str], None]
+FINDINGS_KEPT = 5000  # findings kept on the Import record; the total is kept too
+OWNER_FILE = "owner"  # in the work folder: "<host> <pid>" of the process running the import
+
+__all__ = [
+    "ImportRefused",
+    "import_files",
+    "purge_expired",
+    "quarantine_path",
+    "quarantined_rows",
+    "raw_dir",
+    "rollback_import",
+    "sweep_abandoned_imports",
+]
 
 
 def raw_dir(import_id: str) -> Path:
@@ -39,23 +69,60 @@ def raw_dir(import_id: str) -> Path:
     return Path(settings.FILES_DIR) / "raw" / import_id
 
 
-def files_sha256(paths: Sequence[Path]) -> str:
-    """One hash over the content of all files, in a stable order, for idempotency."""
-    digest = hashlib.sha256()
-    for path in sorted(_expand(paths)):
-        file_hash = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                file_hash.update(chunk)
-        digest.update(path.name.encode() + b"\0" + file_hash.digest())
-    return digest.hexdigest()
+def work_dir(import_id: str) -> Path:
+    """An import's scratch folder while it runs (removed when it ends, or by the sweep)."""
+    return Path(settings.FILES_DIR) / "work" / import_id
 
 
-def _expand(paths: Sequence[Path]) -> list[Path]:
-    files: list[Path] = []
+def quarantine_path(import_id: str) -> Path:
+    """The rows an import set aside, with their findings (JSON; analysts only)."""
+    return Path(settings.FILES_DIR) / "quarantine" / f"{import_id}.json"
+
+
+def quarantined_rows(record: Import) -> list[dict[str, Any]]:
+    """The rows ``record`` set aside (``{"file", "row", "findings"}``), or [] if none."""
+    path = quarantine_path(str(record.pk))
+    if not path.exists():
+        return []
+    rows: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return rows
+
+
+def _expand(paths: Sequence[Path]) -> list[tuple[str, Path]]:
+    """(name relative to what was given, path) of every file, folders walked."""
+    files: list[tuple[str, Path]] = []
     for path in paths:
-        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(
+                (f"{path.name}/{p.relative_to(path).as_posix()}", p)
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+            )
+        elif path.exists():
+            files.append((path.name, path))
     return files
+
+
+def files_sha256(paths: Sequence[Path]) -> dict[Path, str]:
+    """The SHA-256 of every file given (folders walked), by path."""
+    return {path: sha256_file(path) for _, path in _expand(paths)}
+
+
+def content_sha256(
+    *,
+    kind: str,
+    hashes: Sequence[str],
+    year: str | None = None,
+    period: tuple[str, str] | None = None,
+) -> str:
+    """One hash of what is imported and how (kind, year, declared period, each file's bytes).
+
+    File names do not count: the same bytes under another name are the same import.
+    """
+    digest = hashlib.sha256(f"{kind}\0{year or ''}\0{period or ''}".encode())
+    for sha in sorted(hashes):
+        digest.update(b"\0" + sha.encode())
+    return digest.hexdigest()
 
 
 def import_files(
@@ -67,21 +134,37 @@ def import_files(
     organisation: Organisation | None = None,
     source: DataSource | None = None,
     year: str | None = None,
+    period: str | Sequence[str] | None = None,
+    policy: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Import:
     """Import files of one kind for a partnership; return the finished ``Import``.
 
-    The same content already imported and live gives a record with status ``unchanged`` and
-    changes nothing. Files that fail validation under a ``refuse`` policy give ``rejected``.
+    ``policy`` (``refuse`` or ``quarantine``) defaults to the source's ``validation_policy``,
+    else ``quarantine``. ``period`` declares what the files cover (a financial year ``2023/24``,
+    a month, or two months ``("2023-04", "2024-03")``): rows outside it are errors. The same
+    content already imported and live gives a record with status ``unchanged`` and changes
+    nothing; files that fail validation give ``rejected`` and store nothing. Bad usage (an
+    unknown kind, year, period or policy) raises ``ImportRefused`` before anything is recorded.
     """
-    from svduty.datasets.ingest import run_import
-    from svduty.geography.queries import geography_for
-
     if kind not in KIND_TABLE:
-        raise ValueError(f"unknown import kind {kind!r}")
+        raise ImportRefused(f"unknown import kind {kind!r}; the kinds are {', '.join(KIND_TABLE)}")
+    if source is not None and source.kind != kind:
+        raise ImportRefused(f"the source {source.name!r} supplies {source.kind}, not {kind}")
+    try:
+        chosen_policy = parse_policy(
+            policy or (source.validation_policy if source is not None else QUARANTINE)
+        )
+        year = parse_financial_year(year) if year else None
+        declared = parse_declared_period(period) if period else None
+    except ValueError as error:
+        raise ImportRefused(str(error)) from None
     paths = [Path(p) for p in paths]
     report: ProgressCallback = progress or _ignore_progress
-    content_sha = files_sha256(paths) + (f":{year}" if year else "")
+    hashes = files_sha256(paths)
+    content_sha = content_sha256(
+        kind=kind, hashes=list(hashes.values()), year=year, period=declared
+    )
     existing = Import.objects.filter(
         partnership=partnership,
         kind=kind,
@@ -108,7 +191,10 @@ def import_files(
             obj=unchanged,
             summary=f"Import of {kind} unchanged: same content as import {existing.pk}",
         )
+        report(1.0, "unchanged: the same content is already imported")
         return unchanged
+
+    from svduty.geography.queries import geography_for
 
     record = Import.objects.create(
         partnership=partnership,
@@ -120,13 +206,16 @@ def import_files(
         created_by=by,
     )
     import_id = str(record.pk)
-    keep = raw_dir(import_id)
-    keep.mkdir(parents=True, exist_ok=True)
-    for path in _expand(paths):
-        shutil.copy2(path, keep / path.name)
-    report(0.02, "Raw files kept")
-    policy = source.validation_policy if source is not None else DataSource.Policy.QUARANTINE
     try:
+        scratch = work_dir(import_id)
+        scratch.mkdir(parents=True, exist_ok=True)
+        (scratch / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
+        keep = raw_dir(import_id)
+        for name, path in _expand(paths):
+            target = keep / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        report(0.02, "raw files kept")
         result = run_import(
             kind=kind,
             paths=paths,
@@ -134,14 +223,24 @@ def import_files(
             pseudonym_key=settings.PSEUDONYM_KEY,
             store_dir=Path(settings.STORE_DIR) / partnership.slug,
             import_id=import_id,
-            policy=str(policy),
+            policy=chosen_policy,
+            declared_period=declared,
             year=year,
-            progress=_scaled(report, start=0.02, span=0.93),
+            progress=_scaled(report, start=0.02, span=0.96),
+            work_dir=scratch,
+            known_sha256=hashes,
         )
-    except BaseException:
-        _discard(record)
+        finished = _finish(record, result, by=by)
+    except BaseException as error:
+        reason = "the import stopped with an error before it finished"
+        if isinstance(error, OSError):  # a full disk, a folder not writable: say which
+            reason += f" ({error.strerror or error}); nothing already stored has changed"
+        _discard(record, reason=reason)
         raise
-    return _finish(record, result, by=by)
+    finally:
+        shutil.rmtree(work_dir(import_id), ignore_errors=True)
+    report(1.0, f"{finished.status}: {finished.rows.get('stored', 0)} rows stored")
+    return finished
 
 
 def _ignore_progress(fraction: float, message: str = "") -> None:
@@ -162,37 +261,77 @@ def _zero_rows(existing: Import) -> dict[str, int]:
     return {"read": read, "stored": 0, "quarantined": 0, "rejected": 0}
 
 
-def _discard(record: Import) -> None:
-    """Remove what a failed import wrote, and mark it rejected."""
-    for table in set(KIND_TABLE.values()):
-        path = parquet_path(
-            partnership_slug=record.partnership.slug, table=table, import_id=str(record.pk)
+def _remove_files(record: Import) -> None:
+    """Everything an import wrote: its Parquet file (final or temporary), raw files, scratch."""
+    import_id = str(record.pk)
+    table = KIND_TABLE.get(record.kind)
+    for name in [table] if table else sorted(set(KIND_TABLE.values())):
+        final = parquet_path(
+            partnership_slug=record.partnership.slug, table=name, import_id=import_id
         )
-        path.unlink(missing_ok=True)
-    shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
-    Import.objects.filter(pk=record.pk).update(status=Import.Status.REJECTED)
+        for path in (
+            final,
+            final.with_name(final.name + ".tmp"),
+            final.with_name(final.name + ".tmp2"),
+        ):
+            path.unlink(missing_ok=True)
+    shutil.rmtree(raw_dir(import_id), ignore_errors=True)
+    shutil.rmtree(work_dir(import_id), ignore_errors=True)
+    quarantine_path(import_id).unlink(missing_ok=True)
 
 
-def _finish(record: Import, result: Any, *, by: User | None) -> Import:
-    """Make a validated import live in one transaction, replacing any import it corrects."""
+def _discard(record: Import, *, reason: str) -> None:
+    """Remove what a failed or abandoned import wrote, and mark it rejected with the reason."""
+    _remove_files(record)
+    findings = list(record.findings or []) + [
+        {
+            "severity": "error",
+            "file": None,
+            "row": None,
+            "column": None,
+            "value": None,
+            "message": reason,
+        }
+    ]
+    Import.objects.filter(pk=record.pk).update(
+        status=Import.Status.REJECTED,
+        completed_at=timezone.now(),
+        findings=findings,
+        findings_total=(record.findings_total or 0) + 1,
+    )
+
+
+def _periods(result: ImportResult) -> list[str]:
+    return sorted({str(row["period"]) for row in result.breakdown if row.get("period")})
+
+
+def _finish(record: Import, result: ImportResult, *, by: User | None) -> Import:
+    """Record what the pipeline found; make an accepted import live in one transaction."""
     record.files = list(result.files)
-    record.rows = dict(result.rows)
+    record.rows = {
+        key: int(result.rows.get(key, 0)) for key in ("read", "stored", "quarantined", "rejected")
+    }
     record.breakdown = list(result.breakdown)
-    record.findings = list(result.findings)[:5000]
+    record.findings = list(result.findings)[:FINDINGS_KEPT]
     record.findings_total = len(result.findings)
-    record.periods = sorted({str(row["period"]) for row in result.breakdown})
+    record.periods = _periods(result)
     if result.rejected:
-        _discard(record)
+        _remove_files(record)
         record.status = Import.Status.REJECTED
         record.completed_at = timezone.now()
         record.save()
-        shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
         audit.record(
             action=AuditEvent.Action.ACTION,
             obj=record,
-            summary=f"Import of {record.kind} rejected: {record.findings_total} problems",
+            summary=f"Import of {record.kind} rejected: {record.findings_total} findings",
         )
         return record
+    if result.quarantine:
+        path = quarantine_path(str(record.pk))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(result.quarantine, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
     with transaction.atomic():
         replaced = _imports_replaced_by(record)
         for old in replaced:
@@ -206,6 +345,11 @@ def _finish(record: Import, result: Any, *, by: User | None) -> Import:
             action=AuditEvent.Action.ACTION,
             obj=record,
             summary=f"Imported {record.rows.get('stored', 0)} rows of {record.kind}"
+            + (
+                f" ({record.rows['quarantined']} quarantined)"
+                if record.rows.get("quarantined")
+                else ""
+            )
             + (f", replacing import {replaced[0].pk}" if replaced else ""),
         )
     return record
@@ -246,12 +390,49 @@ def rollback_import(*, record: Import, by: User | None) -> Import:
 
 
 def sweep_abandoned_imports(*, older_than: timedelta = timedelta(hours=6)) -> int:
-    """Imports left ``running`` by a killed process: remove their files, mark them rejected."""
+    """Imports left ``running`` by a stopped process: remove their files, mark them rejected.
+
+    An import counts as abandoned when the process named in its work folder was on this machine
+    and is gone, or when it has been running longer than ``older_than`` (a process elsewhere, or
+    no record of one). Returns how many were swept.
+    """
     cutoff = timezone.now() - older_than
-    abandoned = list(Import.objects.filter(status=Import.Status.RUNNING, created_at__lt=cutoff))
-    for record in abandoned:
-        _discard(record)
-    return len(abandoned)
+    swept = 0
+    for record in Import.objects.filter(status=Import.Status.RUNNING).select_related("partnership"):
+        if record.created_at < cutoff or _owner_is_gone(str(record.pk)):
+            _discard(
+                record, reason="the import was abandoned: its process stopped before it finished"
+            )
+            swept += 1
+    return swept
+
+
+def _owner_is_gone(import_id: str) -> bool:
+    """Whether the process that ran this import, on this machine, no longer exists."""
+    try:
+        host, pid_text = (work_dir(import_id) / OWNER_FILE).read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A process that has exited but not been waited for (Linux; elsewhere: not known)."""
+    with contextlib.suppress(OSError, IndexError):
+        status = Path(f"/proc/{pid}/stat").read_text()
+        return status.rsplit(")", 1)[1].split()[0] == "Z"
+    return False
 
 
 def purge_expired(*, dry_run: bool, by: User | None = None) -> list[Import]:
@@ -265,11 +446,7 @@ def purge_expired(*, dry_run: bool, by: User | None = None) -> list[Import]:
     if dry_run:
         return expired
     for record in expired:
-        shutil.rmtree(raw_dir(str(record.pk)), ignore_errors=True)
-        for table in set(KIND_TABLE.values()):
-            parquet_path(
-                partnership_slug=record.partnership.slug, table=table, import_id=str(record.pk)
-            ).unlink(missing_ok=True)
+        _remove_files(record)
         if record.status == Import.Status.COMPLETED:
             record.status = Import.Status.ROLLED_BACK
         record.raw_purged_at = now

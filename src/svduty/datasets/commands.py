@@ -64,43 +64,71 @@ def _print_report(report: dict[str, Any], output: str) -> None:
     if report.get("replaces"):
         click.echo(f"  replaces import {report['replaces']}")
     for finding in report.get("findings", [])[:20]:
-        where = ", ".join(
-            str(part)
-            for part in (
-                finding.get("file"),
-                f"row {finding['row']}" if finding.get("row") else None,
-                f"column {finding['column']!r}" if finding.get("column") else None,
-            )
-            if part
-        )
-        click.echo(f"  {finding['severity']}: {where}: {finding['message']}")
+        click.echo(f"  {finding['severity']}: {_where(finding) or 'import'}: {finding['message']}")
     extra = len(report.get("findings", [])) - 20
     if extra > 0:
         click.echo(f"  … and {extra} more (svduty imports show {report['id']} --format json)")
 
 
 def _import_command(kind: str) -> click.Command:
-    @click.command(name=kind, help=f"Import {kind} files for a partnership.")
+    @click.command(
+        name=kind,
+        help=f"Import {kind} files for a partnership.\n\n"
+        "Exit status: 0 when the import is stored (or unchanged), 2 when the input is refused "
+        "(the reasons, with file, row and column, on stderr), 1 on any other error.",
+    )
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
     @click.option("--partnership", "slug", required=True, help="The partnership's slug.")
     @click.option("--year", help="Financial year, for tables without a year column (2023/24).")
+    @click.option(
+        "--period",
+        help="The period the files cover: a financial year (2023/24), a month (2023-04) or two "
+        "months (2023-04..2024-03). Rows outside it are errors.",
+    )
+    @click.option(
+        "--source",
+        "source_name",
+        help="The partnership's data source (by name) the files come from: its validation "
+        "policy applies and the import is recorded against it.",
+    )
+    @click.option(
+        "--policy",
+        type=click.Choice(["refuse", "quarantine"]),
+        help="refuse: any invalid row refuses the whole import (exit 2); quarantine: invalid "
+        "rows are set aside and listed. Default: the source's policy, else quarantine.",
+    )
     @click.option(
         "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
     )
     @click.option("--background", is_flag=True, help="Queue the import and return at once.")
     def command(
-        paths: tuple[Path, ...], slug: str, year: str | None, output: str, background: bool
+        paths: tuple[Path, ...],
+        slug: str,
+        year: str | None,
+        period: str | None,
+        source_name: str | None,
+        policy: str | None,
+        output: str,
+        background: bool,
     ) -> None:
         _prepare()
+        from svduty.cli import InputRefused
+        from svduty.datasets.actions import import_files, sweep_abandoned_imports
+        from svduty.datasets.pipeline import ImportRefused
         from svduty.datasets.queries import report_json
         from svduty.jobs.runner import start_job
 
         partnership = _partnership(slug)
+        source = _source(partnership, kind, source_name)
+        declared = _period(period)
         params = {
             "partnership": partnership.slug,
             "kind": kind,
             "paths": [str(p.resolve()) for p in paths],
             "year": year,
+            "period": declared,
+            "policy": policy,
+            "source": source.pk if source is not None else None,
         }
         if background:
             job = start_job(
@@ -108,41 +136,121 @@ def _import_command(kind: str) -> click.Command:
             )
             click.echo(f"Queued as job {job.pk}")
             return
-        from svduty.datasets.actions import import_files
-        from svduty.datasets.ingest import ImportRefused
-
-        show_bar = output == "text" and sys.stderr.isatty()
-        with click.progressbar(length=100, label=f"Importing {kind}", file=sys.stderr) as bar:
-            done = [0]
-
-            def progress(fraction: float, message: str = "") -> None:
-                step = int(fraction * 100) - done[0]
-                if show_bar and step > 0:
-                    bar.update(step)
-                done[0] += max(step, 0)
-
+        sweep_abandoned_imports()
+        with _progress_bar(kind, show=output == "text") as progress:
             try:
                 record = import_files(
                     partnership=partnership,
                     kind=kind,
                     paths=list(paths),
                     by=None,
+                    source=source,
                     year=year,
+                    period=declared,
+                    policy=policy,
                     progress=progress,
                 )
             except ImportRefused as exc:
-                from svduty.cli import InputRefused
-
                 raise InputRefused(str(exc)) from exc
         report = report_json(record)
         _print_report(report, output)
         if record.status == "rejected":
-            first = next((f for f in record.findings if f.get("severity") == "error"), None)
-            reason = first["message"] if first else "the files did not pass validation"
-            click.echo(f"Error: import refused: {reason}", err=True)
+            _explain_refusal(report)
             sys.exit(2)
 
     return command
+
+
+def _source(partnership: Any, kind: str, name: str | None) -> Any:
+    """The partnership's data source of this kind called ``name`` (None when not given)."""
+    if not name:
+        return None
+    from svduty.cli import InputRefused
+    from svduty.datasets.models import DataSource
+
+    source = DataSource.objects.filter(partnership=partnership, kind=kind, name=name).first()
+    if source is None:
+        known = ", ".join(
+            DataSource.objects.filter(partnership=partnership, kind=kind).values_list(
+                "name", flat=True
+            )
+        )
+        raise InputRefused(
+            f"no {kind} data source called {name!r} for {partnership.slug}"
+            + (f" (there are: {known})" if known else "")
+        )
+    return source
+
+
+def _period(text: str | None) -> str | list[str] | None:
+    """``--period``: a financial year or a month as given, or two months ``A..B``."""
+    if not text:
+        return None
+    if ".." in text:
+        first, _, last = text.partition("..")
+        return [first.strip(), last.strip()]
+    return text.strip()
+
+
+class _Bar:
+    """The import's progress callback drawing a click progress bar on stderr (or nothing)."""
+
+    def __init__(self, kind: str, *, show: bool) -> None:
+        self.kind = kind
+        self.show = show
+        self.done = 0
+        self.bar: Any = None
+
+    def __enter__(self) -> _Bar:
+        if self.show:
+            self.bar = click.progressbar(
+                length=100,
+                label=f"Importing {self.kind}",
+                file=sys.stderr,
+                show_percent=True,
+                show_eta=True,
+                item_show_func=lambda message: message,
+            )
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        step = min(100, int(fraction * 100)) - self.done
+        if self.bar is not None and step > 0:
+            self.bar.update(step, (message or "")[:40])
+        self.done += max(step, 0)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _progress_bar(kind: str, *, show: bool) -> _Bar:
+    return _Bar(kind, show=show)
+
+
+def _explain_refusal(report: dict[str, Any], *, limit: int = 20) -> None:
+    """Why an import was refused, on stderr: each error with its file, row and column."""
+    errors = [f for f in report.get("findings", []) if f.get("severity") == "error"]
+    click.echo(f"Error: import refused ({len(errors)} error finding(s)):", err=True)
+    for finding in errors[:limit]:
+        click.echo(f"  {_where(finding) or 'the import'}: {finding['message']}", err=True)
+    if len(errors) > limit:
+        click.echo(
+            f"  … and {len(errors) - limit} more (svduty imports show {report['id']} "
+            "--format json)",
+            err=True,
+        )
+
+
+def _where(finding: dict[str, Any]) -> str:
+    parts = [
+        str(finding["file"]) if finding.get("file") else None,
+        f"row {finding['row']}" if finding.get("row") else None,
+        f"column {finding['column']!r}" if finding.get("column") else None,
+        f"value {finding['value']!r}" if finding.get("value") not in (None, "") else None,
+    ]
+    return ", ".join(p for p in parts if p)
 
 
 @click.group()
@@ -181,10 +289,16 @@ def list_imports(slug: str | None, output: str) -> None:
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def show_import(import_id: str, output: str) -> None:
-    """One import's report."""
+@click.option(
+    "--quarantine",
+    is_flag=True,
+    help="Print the rows the import set aside, each with its findings (JSON), not the report.",
+)
+def show_import(import_id: str, output: str, quarantine: bool) -> None:
+    """One import's report (or, with --quarantine, the rows it set aside)."""
     _prepare()
     from svduty.cli import InputRefused
+    from svduty.datasets.actions import quarantined_rows
     from svduty.datasets.models import Import
     from svduty.datasets.queries import report_json
 
@@ -195,6 +309,9 @@ def show_import(import_id: str, output: str) -> None:
     )
     if record is None:
         raise InputRefused(f"no import {import_id!r}")
+    if quarantine:
+        click.echo(json.dumps(quarantined_rows(record), indent=2, ensure_ascii=False))
+        return
     _print_report(report_json(record), output)
 
 

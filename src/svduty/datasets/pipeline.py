@@ -164,6 +164,7 @@ def run_import(
     today: date | None = None,
     threads: int | None = None,
     memory_limit: str = "512MB",
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> ImportResult:
     """Import the files of one kind; write ``store_dir/<table>/<import_id>.parquet`` if accepted.
 
@@ -173,6 +174,7 @@ def run_import(
     fills the Home Office tables' missing Financial Year column; for other kinds it declares the
     period, as ``declared_period`` does (a financial year, a month or two months): rows outside it
     are errors. ``encoding`` declares the files' encoding instead of detecting it.
+    ``known_sha256`` gives hashes the caller has already computed (by path), not computed again.
     """
     started = time.perf_counter()
     report: Progress = progress or _no_progress
@@ -222,8 +224,11 @@ def run_import(
         report(0.02, f"{len(sources)} table(s) to read")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="svduty-hash") as hashing:
             # Files refused at a glance (binary, not CSV) are not read through just to hash them.
+            known = dict(known_sha256 or {})
             hashes = {
-                i.path: hashing.submit(readers.sha256_file, i.path)
+                i.path: hashing.submit(lambda sha: sha, known[i.path])
+                if i.path in known
+                else hashing.submit(readers.sha256_file, i.path)
                 for i in inputs
                 if i.name in encodings
             }

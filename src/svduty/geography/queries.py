@@ -3,54 +3,96 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from svduty.datasets.ingest import Geography
+from svduty.datasets.areas import Geography, Place
 from svduty.geography.models import Area, AreaLevel, AreaLink
 from svduty.partnership.models import Partnership
 
 
 def geography_for(partnership: Partnership) -> Geography:
-    """Every loaded LSOA (both vintages) → district, CSP (None if ambiguous), force area.
+    """The places an import for ``partnership`` is checked and placed against.
 
-    LSOAs anywhere are resolved, not only the partnership's: a row in a neighbouring area still
-    gets its district, so it is counted for the partnership and reported as outside its CSPs.
+    Every loaded LSOA (both vintages) → district, CSP (None where the district lies in several
+    CSPs) and police force area (None where that is not single). LSOAs anywhere are resolved, not
+    only the partnership's: a row in a neighbouring area still gets its district, so it counts for
+    the partnership and is reported as outside its CSPs. Also: CSP names (and any reviewed
+    aliases) → codes, every loaded area code, the partnership's police force area and, where a
+    boundary is loaded, its polygon (the force area's, else the union of its CSPs').
     """
+    codes: dict[int, str] = {}
+    levels: dict[int, str] = {}
+    for pk, code, level in Area.objects.values_list("id", "code", "level"):
+        codes[pk] = code
+        levels[pk] = level
     parents: dict[int, set[int]] = defaultdict(set)
     for child_id, parent_id in AreaLink.objects.values_list("child_id", "parent_id"):
         parents[child_id].add(parent_id)
-    areas = {
-        pk: (code, level) for pk, code, level in Area.objects.values_list("id", "code", "level")
-    }
 
-    def parent_codes(area_id: int, level: str) -> set[str]:
-        return {areas[p][0] for p in parents.get(area_id, ()) if areas[p][1] == level}
+    def parents_at(area_ids: set[int], level: str) -> set[int]:
+        return {p for a in area_ids for p in parents.get(a, ()) if levels[p] == level}
 
-    lsoas: dict[str, tuple[str | None, str | None, str | None]] = {}
-    lad_ids = {code: pk for pk, (code, level) in areas.items() if level == AreaLevel.LAD}
-    for pk, (code, level) in areas.items():
+    def single(area_ids: set[int]) -> str | None:
+        found = {codes[a] for a in area_ids}
+        return next(iter(found)) if len(found) == 1 else None
+
+    # Each district's place, worked out once: (CSP, force area) codes.
+    district_place: dict[int, tuple[str | None, str | None]] = {}
+    for pk, level in levels.items():
+        if level != AreaLevel.LAD:
+            continue
+        csps = parents_at({pk}, AreaLevel.CSP)
+        pfas = parents_at(csps, AreaLevel.PFA) | parents_at({pk}, AreaLevel.PFA)
+        district_place[pk] = (single(csps), single(pfas))
+
+    lsoas: dict[str, Place] = {}
+    for pk, level in levels.items():
         if level != AreaLevel.LSOA:
             continue
-        lads = parent_codes(pk, AreaLevel.LAD)
-        lad = next(iter(lads)) if len(lads) == 1 else None
+        districts = parents_at({pk}, AreaLevel.LAD)
+        lad = single(districts)
         csp = pfa = None
         if lad is not None:
-            csps = parent_codes(lad_ids[lad], AreaLevel.CSP) if lad in lad_ids else set()
-            if len(csps) == 1:
-                csp = next(iter(csps))
-                csp_ids = [p for p, (c, lv) in areas.items() if c == csp and lv == AreaLevel.CSP]
-                pfas = set().union(*(parent_codes(i, AreaLevel.PFA) for i in csp_ids))
-                pfa = next(iter(pfas)) if len(pfas) == 1 else None
-        lsoas[code] = (lad, csp, pfa)
+            places = {district_place[d] for d in districts}
+            csp_codes = {c for c, _ in places}
+            pfa_codes = {p for _, p in places}
+            csp = next(iter(csp_codes)) if len(csp_codes) == 1 else None
+            pfa = next(iter(pfa_codes)) if len(pfa_codes) == 1 else None
+        lsoas[codes[pk]] = (lad, csp, pfa)
+
     csp_names = {
-        name.lower(): code
+        name: code
         for code, name in Area.objects.filter(level=AreaLevel.CSP).values_list("code", "name")
     }
-    for alias, code in (
-        getattr(partnership, "csp_aliases", {}).items()
-        if hasattr(partnership, "csp_aliases")
-        else []
-    ):
-        csp_names[alias.lower()] = code
+    aliases: Any = getattr(partnership, "csp_aliases", None)  # a reviewed alias list, if kept
+    if isinstance(aliases, dict):
+        csp_names.update({str(alias): str(code) for alias, code in aliases.items()})
+    pfa_code = partnership.police_force_area.code
     return Geography(
-        lsoas=lsoas, csp_names=csp_names, area_codes=frozenset(code for code, _ in areas.values())
+        lsoas=lsoas,
+        csp_names=csp_names,
+        area_codes=frozenset(codes.values()),
+        pfa_code=pfa_code,
+        boundary=partnership_boundary(partnership),
     )
+
+
+def partnership_boundary(partnership: Partnership) -> Any:
+    """The partnership's area as a shapely geometry (WGS84), or None when none is loaded.
+
+    The police force area's own boundary when loaded; else the union of its CSPs' boundaries,
+    when every one of them is loaded.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    force = partnership.police_force_area
+    if force.boundary:
+        return shape(force.boundary)
+    csp_ids = AreaLink.objects.filter(parent=force, child__level=AreaLevel.CSP).values_list(
+        "child_id", flat=True
+    )
+    shapes = list(Area.objects.filter(pk__in=list(csp_ids)).values_list("boundary", flat=True))
+    if not shapes or any(not s for s in shapes):
+        return None
+    return shapely.union_all([shape(s) for s in shapes])
