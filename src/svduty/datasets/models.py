@@ -91,6 +91,11 @@ class Import(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     raw_purged_at = models.DateTimeField(null=True, blank=True)
+    # Set when the files were turned into a canonical format by a saved mapping (contracts.md 2.3).
+    mapping = models.ForeignKey(
+        "datasets.Mapping", on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
+    )
+    mapping_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -104,3 +109,38 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.status})"
+
+
+class Mapping(models.Model):
+    """One version of a saved mapping: how a partner's export becomes a canonical format.
+
+    The definition is YAML (``svduty.datasets.mappings`` validates it): column renames, value maps,
+    date formats and constant columns. Saving a mapping under a name already used in the
+    partnership adds a new version; imports record the version they used.
+    """
+
+    partnership = models.ForeignKey(
+        "partnership.Partnership", on_delete=models.CASCADE, related_name="mappings"
+    )
+    name = models.CharField(max_length=100)
+    target_format = models.CharField(max_length=40, help_text="a canonical import format")
+    definition = models.TextField(help_text="the mapping, as YAML")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partnership", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name", "version"], name="one_mapping_version"
+            ),
+            models.CheckConstraint(
+                name="mapping_version_from_1", condition=models.Q(version__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version} ({self.target_format})"

@@ -1,0 +1,451 @@
+"""Saved mappings (contracts.md 2.3): a partner's own export, mapped onto a canonical format, stores
+the same rows as the canonical CSV; bad mappings and bad source values are reported clearly."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from svduty.cli import main
+from svduty.datasets.actions import import_files
+from svduty.datasets.mappings import (
+    MappingInvalid,
+    apply_mapping,
+    definition_problems,
+    save_mapping,
+    validate_definition,
+)
+from svduty.datasets.models import Import, Mapping
+from svduty.datasets.queries import parquet_path
+from svduty.geography.models import Area, AreaLink
+from tests.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+CANONICAL_HEADER = [
+    "crime_ref",
+    "recorded_date",
+    "offence_code",
+    "knife_flag",
+    "victim_age",
+    "lsoa_code",
+]
+CANONICAL_ROWS = [
+    ["CR-1", "2023-04-05", "8N", "Y", "17", "X01000009"],
+    ["CR-2", "2023-04-30", "5D", "N", "", "X01000009"],
+    ["CR-3", "2023-05-01", "34B", "", "42", ""],
+]
+# The same three crimes as a force's spreadsheet: its own headers, order, Yes/No and UK dates.
+SOURCE_HEADER = ["Date Recorded", "Crime Number", "HO Code", "Knife Used?", "Victim Age", "LSOA"]
+SOURCE_ROWS: list[list[Any]] = [
+    ["05/04/2023", "CR-1", "8N", "Yes", 17, "X01000009"],
+    ["30/04/2023", "CR-2", "5D", "No", None, "X01000009"],
+    ["01/05/2023", "CR-3", "34B", "Not known", 42, None],
+]
+MAPPING = """\
+columns:
+  Crime Number: crime_ref
+  Date Recorded: recorded_date
+  HO Code: offence_code
+  Knife Used?: knife_flag
+  Victim Age: victim_age
+  LSOA: lsoa_code
+values:
+  Knife Used?: {Yes: Y, No: N, Not known: ""}
+dates:
+  recorded_date: "%d/%m/%Y"
+"""
+
+
+@pytest.fixture
+def partnership():  # type: ignore[no-untyped-def]
+    pfa = Area.objects.create(code="X23000009", name="Testshire", level="pfa", vintage=2024)
+    csp = Area.objects.create(code="X22000009", name="Testtown", level="csp", vintage=2024)
+    lad = Area.objects.create(code="X07000009", name="Testtown", level="lad", vintage=2024)
+    lsoa = Area.objects.create(code="X01000009", name="Testtown 001A", level="lsoa", vintage=2021)
+    AreaLink.objects.create(child=csp, parent=pfa)
+    AreaLink.objects.create(child=lad, parent=csp)
+    AreaLink.objects.create(child=lsoa, parent=lad)
+    return PartnershipFactory(slug="testshire", police_force_area=pfa)
+
+
+def _xlsx(path: Path, header: list[str], rows: list[list[Any]], *, title_rows: int = 0) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Crimes"
+    for n in range(title_rows):
+        sheet.append([f"Force extract, page {n + 1}"])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _stored(record: Import) -> list[tuple[Any, ...]]:
+    path = parquet_path(
+        partnership_slug=record.partnership.slug, table="police_crime", import_id=str(record.pk)
+    )
+    con = duckdb.connect()
+    try:
+        relation = con.execute(
+            "SELECT * EXCLUDE (import_id, source_file) FROM read_parquet(?) ORDER BY row_number",
+            [str(path)],
+        )
+        return relation.fetchall()
+    finally:
+        con.close()
+
+
+def _mapping(partnership, text: str = MAPPING, name: str = "force-extract") -> Mapping:  # type: ignore[no-untyped-def]
+    mapping, created = save_mapping(
+        partnership=partnership,
+        name=name,
+        target_format="police-crime",
+        definition=text,
+        by=None,
+    )
+    assert created
+    return mapping
+
+
+def test_a_mapped_xlsx_stores_the_same_rows_as_the_canonical_csv(
+    partnership, tmp_path: Path
+) -> None:
+    canonical = import_files(
+        partnership=partnership,
+        kind="police-crime",
+        paths=[_csv(tmp_path / "canonical.csv", CANONICAL_HEADER, CANONICAL_ROWS)],
+        by=None,
+    )
+    assert canonical.status == "completed", canonical.findings
+    source = _xlsx(tmp_path / "force export.xlsx", SOURCE_HEADER, SOURCE_ROWS, title_rows=2)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    assert record.status == "completed", record.findings
+    assert record.rows == {"read": 3, "stored": 3, "quarantined": 0, "rejected": 0}
+    rows = _stored(record)
+    assert rows == _stored(canonical)
+    # Hand-checked: the knife flags Y, N and unknown; ages 17, unknown and 42; dates from dd/mm.
+    assert [r[7] for r in rows] == ["Y", "N", None]  # knife_flag, after the offence columns
+    assert record.mapping is not None
+    assert record.mapping.name == "force-extract"
+    assert record.mapping_version == 1
+    assert record.findings[0]["severity"] == "info"
+    assert "mapping 'force-extract' version 1" in record.findings[0]["message"]
+    assert record.files[0]["name"] == "force export.xlsx"
+
+
+def test_a_mapped_csv_with_semicolons_and_windows_1252_imports(partnership, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(SOURCE_HEADER + ["Officer’s note"])
+        for row in SOURCE_ROWS:
+            writer.writerow([("" if v is None else v) for v in row] + ["café"])
+    record = apply_mapping(mapping=_mapping(partnership), paths=[path], by=None)
+    assert record.status == "completed", record.findings
+    assert record.rows["stored"] == 3
+    assert record.files[0]["encoding"] == "windows-1252"
+
+
+def test_a_bad_date_in_the_source_is_reported_with_the_source_file_row_and_column(
+    partnership, tmp_path: Path
+) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[1][0] = "31/13/2023"  # the second data row: no thirteenth month
+    source = _xlsx(tmp_path / "april.xlsx", SOURCE_HEADER, rows)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    bad = [f for f in record.findings if f["severity"] == "error" and f["row"] == 2]
+    assert len(bad) == 1, record.findings
+    assert bad[0]["file"] == "april.xlsx"
+    assert bad[0]["column"] == "Date Recorded"
+    assert bad[0]["value"] == "31/13/2023"
+    assert "%d/%m/%Y" in bad[0]["message"]
+    # Quarantined, not dropped silently: two rows stored, one set aside.
+    assert record.rows == {"read": 3, "stored": 2, "quarantined": 1, "rejected": 0}
+
+
+def test_a_value_the_import_rejects_names_the_source_column(partnership, tmp_path: Path) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[2][4] = 300  # an age out of range, found by the canonical format's own validation
+    source = _xlsx(tmp_path / "ages.xlsx", SOURCE_HEADER, rows)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    bad = [f for f in record.findings if f["row"] == 3 and f["severity"] != "info"]
+    assert bad
+    assert bad[0]["file"] == "ages.xlsx"
+    assert bad[0]["column"] == "Victim Age"
+
+
+def test_a_named_sheet_of_an_ods_workbook_is_read(partnership, tmp_path: Path) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for title, rows in (("Notes", [["nothing here"]]), ("Data", [SOURCE_HEADER, *SOURCE_ROWS])):
+        table = Table(name=title)
+        for values in rows:
+            row = TableRow()
+            for value in values:
+                cell = TableCell(valuetype="string")
+                if value is not None:
+                    cell.addElement(P(text=str(value)))
+                row.addElement(cell)
+            table.addElement(row)
+        doc.spreadsheet.addElement(table)
+    path = tmp_path / "export.ods"
+    doc.save(str(path))
+    mapping = _mapping(partnership, MAPPING + "sheet: Data\n")
+    record = apply_mapping(mapping=mapping, paths=[path], by=None)
+    assert record.status == "completed", record.findings
+    assert record.rows["stored"] == 3
+
+
+def test_a_missing_sheet_or_required_column_rejects_the_import_naming_the_original_file(
+    partnership, tmp_path: Path
+) -> None:
+    source = _xlsx(tmp_path / "x.xlsx", SOURCE_HEADER, SOURCE_ROWS)
+    mapping = _mapping(partnership, MAPPING + "sheet: Elsewhere\n")
+    record = apply_mapping(mapping=mapping, paths=[source], by=None)
+    assert record.status == "rejected"
+    errors = [f for f in record.findings if f["severity"] == "error"]
+    assert errors[0]["file"] == "x.xlsx"
+    assert "no sheet 'Elsewhere'" in errors[0]["message"]
+    short = _xlsx(
+        tmp_path / "short.xlsx", SOURCE_HEADER[:3] + SOURCE_HEADER[4:], [r[:3] for r in SOURCE_ROWS]
+    )
+    record = apply_mapping(mapping=_mapping(partnership, name="other"), paths=[short], by=None)
+    assert record.status == "rejected"
+    message = next(f["message"] for f in record.findings if f["severity"] == "error")
+    assert "knife_flag (from 'Knife Used?', not in the file)" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("columns: [a, b]", "columns: expected a set of 'key: value' lines"),
+        ("columns:\n  Crime No: crime_number\n", "'crime_number' is not a column of police-crime"),
+        ("dates:\n  recorded_date: '%d/%Q/%Y'\n", "is not a usable date format"),
+        ("dates:\n  knife_flag: '%d/%m/%Y'\n", "knife_flag is not a date column"),
+        ("values:\n  knife_flag: {Yes: 'Yes'}\n", "'Yes' is not allowed in knife_flag"),
+        ("colums:\n  a: crime_ref\n", "unknown section(s) 'colums'"),
+        ("columns:\n  a: crime_ref\n  b: crime_ref\n", "'a' is already mapped to crime_ref"),
+        ("columns: {a: crime_ref\n", "the YAML cannot be read (line"),
+        ("format: hospital-admissions\ncolumns: {a: crime_ref}\n", "but the target is"),
+        ("timezone: Europe/Londres\ncolumns: {a: crime_ref}\n", "is not a time zone"),
+    ],
+)
+def test_a_bad_mapping_gets_a_clear_error(text: str, expected: str) -> None:
+    problems = definition_problems(text=text, target_format="police-crime")
+    assert any(expected in p for p in problems), problems
+
+
+def test_yes_and_no_stay_text_in_a_mapping() -> None:
+    spec = validate_definition(text=MAPPING, target_format="police-crime")
+    assert spec.values["knife_flag"] == {"Yes": "Y", "No": "N", "Not known": ""}
+    assert spec.dates["recorded_date"] == ("%d/%m/%Y",)
+
+
+def test_saving_a_mapping_again_adds_a_version_only_when_it_changed(partnership) -> None:
+    first = _mapping(partnership)
+    same, created = save_mapping(
+        partnership=partnership,
+        name="force-extract",
+        target_format="police-crime",
+        definition=MAPPING,
+        by=None,
+    )
+    assert not created
+    assert same.pk == first.pk
+    second, created = save_mapping(
+        partnership=partnership,
+        name="force-extract",
+        target_format="police-crime",
+        definition=MAPPING + "constants:\n  location_type: street\n",
+        by=None,
+    )
+    assert created
+    assert second.version == 2
+    with pytest.raises(MappingInvalid):
+        save_mapping(
+            partnership=partnership,
+            name="bad name!",
+            target_format="police-crime",
+            definition=MAPPING,
+            by=None,
+        )
+
+
+def test_the_cli_adds_lists_shows_and_imports_through_a_mapping(
+    partnership, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    yaml_path = tmp_path / "mapping.yaml"
+    yaml_path.write_text(MAPPING, encoding="utf-8")
+    added = runner.invoke(
+        main,
+        [
+            "mappings", "add", "force-extract", "--format", "police-crime",
+            "--from", str(yaml_path), "--partnership", "testshire",
+        ],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "version 1" in added.output
+    listed = runner.invoke(main, ["mappings", "list", "--format", "json"])
+    assert json.loads(listed.output)[0]["name"] == "force-extract"
+    shown = runner.invoke(main, ["mappings", "show", "force-extract"])
+    assert "Crime Number: crime_ref" in shown.output
+    source = _xlsx(tmp_path / "export.xlsx", SOURCE_HEADER, SOURCE_ROWS)
+    result = runner.invoke(
+        main,
+        [
+            "import", "mapped", "--mapping", "force-extract", str(source),
+            "--partnership", "testshire", "--format", "json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert report["status"] == "completed"
+    assert report["kind"] == "police-crime"
+    assert report["rows"]["stored"] == 3
+    assert report["mapping"] == {"name": "force-extract", "version": 1}
+    assert {b["period"] for b in report["breakdown"]} == {"2023-04", "2023-05"}
+    again = runner.invoke(
+        main,
+        [
+            "import", "mapped", "--mapping", "force-extract", str(source),
+            "--partnership", "testshire", "--format", "json",
+        ],
+    )  # fmt: skip
+    assert json.loads(again.output[again.output.index("{") :])["status"] == "unchanged"
+
+
+def test_the_cli_refuses_a_bad_mapping_with_exit_code_2(partnership, tmp_path: Path) -> None:
+    yaml_path = tmp_path / "mapping.yaml"
+    yaml_path.write_text("columns:\n  Crime No: crime_number\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "mappings", "add", "x", "--format", "police-crime",
+            "--from", str(yaml_path), "--partnership", "testshire",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "'crime_number' is not a column of police-crime" in result.output
+
+
+def test_datetime_cells_of_a_workbook_need_no_date_format(partnership, tmp_path: Path) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    for row, when in zip(
+        rows, (datetime(2023, 4, 5), datetime(2023, 4, 30), datetime(2023, 5, 1)), strict=True
+    ):
+        row[0] = when
+    source = _xlsx(tmp_path / "typed.xlsx", SOURCE_HEADER, rows)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    assert record.status == "completed", record.findings
+    assert {b["period"] for b in record.breakdown} == {"2023-04", "2023-05"}
+
+
+def test_a_timezone_gives_local_date_times_their_offset() -> None:
+    from svduty.datasets.mappings import _canonical_date
+
+    formats = ("%d/%m/%Y %H:%M",)
+    # 23:30 on 5 April 2023 in London is British Summer Time: UTC+1.
+    assert _canonical_date("05/04/2023 23:30", "datetime", formats, "Europe/London") == (
+        "2023-04-05T23:30:00+01:00"
+    )
+    assert _canonical_date("05/01/2023 23:30", "datetime", formats, "Europe/London") == (
+        "2023-01-05T23:30:00+00:00"
+    )
+    # Without a timezone the time is passed on as written (read as UTC by the import).
+    assert _canonical_date("05/04/2023 23:30", "datetime", formats) == "2023-04-05T23:30:00"
+    assert _canonical_date("2023-04", "month", ()) == "2023-04"
+    assert _canonical_date("5th April", "date", ("%d/%m/%Y",)) is None
+
+
+def test_the_cli_refuses_a_file_the_mapping_does_not_fit_with_exit_code_2(
+    partnership, tmp_path: Path
+) -> None:
+    _mapping(partnership)
+    short = _csv(tmp_path / "short.csv", SOURCE_HEADER[:2], [r[:2] for r in SOURCE_ROWS])
+    result = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "mapped",
+            "--mapping",
+            "force-extract",
+            str(short),
+            "--partnership",
+            "testshire",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "short.csv: required column(s) missing after the mapping" in result.output
+    record = Import.objects.get()
+    assert record.status == "rejected"
+    assert record.mapping_version == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty"),
+        (b"%PDF-1.7\n binary", "this is a PDF document"),
+        (b"a,b,c\n1,2,3\n", "no header row among the first rows names a column the mapping knows"),
+    ],
+)
+def test_files_the_mapping_cannot_read_are_rejected_and_nothing_is_stored(
+    partnership, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[path], by=None)
+    assert record.status == "rejected"
+    errors = [f for f in record.findings if f["severity"] == "error"]
+    assert errors[0]["file"] == "bad.csv"
+    assert expected in errors[0]["message"]
+    store = parquet_path(
+        partnership_slug=partnership.slug, table="police_crime", import_id=str(record.pk)
+    )
+    assert not store.exists()
+
+
+def test_under_the_refuse_policy_a_bad_source_date_refuses_the_import_and_names_it(
+    partnership, tmp_path: Path
+) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[0][0] = "2023/04/05"  # not dd/mm/yyyy
+    source = _csv(tmp_path / "strict.csv", SOURCE_HEADER, rows)
+    result = CliRunner().invoke(
+        main,
+        [
+            "import", "mapped", "--mapping", _mapping(partnership).name, str(source),
+            "--partnership", "testshire", "--policy", "refuse",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "strict.csv" in result.output
+    assert "Date Recorded" in result.output
+    record = Import.objects.get()
+    assert record.status == "rejected"
+    bad = [f for f in record.findings if f["row"] == 1 and f["severity"] == "error"]
+    assert bad[0]["column"] == "Date Recorded"
+    assert bad[0]["value"] == "2023/04/05"
