@@ -42,6 +42,12 @@ def _printable(value: Any) -> str:
 @click.option("--area", "area_code", help="Only this area (the force area or a CSP code).")
 @click.option("--public", is_flag=True, help="Apply disclosure control (contracts.md section 4).")
 @click.option(
+    "--local",
+    "with_local",
+    is_flag=True,
+    help="Also the partnership's local measures (JSON: a separate local_measures list).",
+)
+@click.option(
     "--format",
     "output",
     type=click.Choice(["table", "json", "csv"]),
@@ -49,7 +55,13 @@ def _printable(value: Any) -> str:
     show_default=True,
 )
 def measures_command(
-    slug: str, baseline: str, year: str, area_code: str | None, public: bool, output: str
+    slug: str,
+    baseline: str,
+    year: str,
+    area_code: str | None,
+    public: bool,
+    output: str,
+    with_local: bool = False,
 ) -> None:
     """The Home Office success measures, baseline year against another."""
     from svduty.cli import InputRefused, command_context, migrate, setup_django
@@ -70,6 +82,14 @@ def measures_command(
         )
     except ValueError as exc:
         raise InputRefused(str(exc)) from exc
+    if with_local:
+        from svduty.analysis.local_measures import partnership_local_measures
+
+        version, local_rows = partnership_local_measures(
+            partnership, baseline_year=baseline, year=year, area_code=area_code, public=public
+        )
+        report["local_measures_version"] = version
+        report["local_measures"] = local_rows
     audit.record(
         action="export",
         partnership_slug=slug,
@@ -84,7 +104,7 @@ def measures_command(
         writer = csv.writer(sys.stdout)
         extra = ["unknown_age_baseline", "unknown_age_current", "definition_version"]
         writer.writerow([*COLUMNS, *extra])
-        for row in report["rows"]:
+        for row in [*report["rows"], *report.get("local_measures", [])]:
             writer.writerow(
                 [safe_cell(row.get(c)) for c in COLUMNS]
                 + [
@@ -102,7 +122,7 @@ def measures_command(
         header = ("measure", "cohort", "area", "baseline", "current", "change", "%")
         widths = (34, 15, 28, 9, 9, 7, 8)
         click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        for row in report["rows"]:
+        for row in [*report["rows"], *report.get("local_measures", [])]:
             cells = (
                 row["measure"],
                 row["cohort"],

@@ -1,0 +1,2079 @@
+"""The strategic needs assessment's analyses (issue 5 item 3; domain.md 1.9), as pure functions.
+
+Every function takes a DuckDB connection holding the analytic store's tables (views over the
+partnership's live imports, ``svduty.datasets.queries.analytic_connection``), the local
+definition (``definitions.Rule``), the area (the partnership, or one CSP) and a period, and returns
+``ResultTable``s (``svduty.analysis.results``). No Django.
+
+What counts, by source (``SOURCES``):
+
+- ``police_crime``: rows meeting the local definition (``definitions.compile_where``), dated by
+  ``recorded_date``;
+- ``police_uk_street``: the rule's police.uk crime types, or by default "Violence and sexual
+  offences", "Robbery" and "Possession of weapons", by ``month``;
+- ``hospital_admissions``: the rule's clauses, or first episodes with an X99 cause code, dated by
+  ``episode_end_date`` else ``admission_date``;
+- ``ae_assaults`` and ``ambulance_assaults``: the rule's clauses, or every row (each is an
+  assault), dated by ``assault_at`` / ``call_at`` (Europe/London wall-clock time).
+
+Areas: the partnership counts every row imported for it, whatever its location; a CSP counts rows
+located in it (``csp_code``). Rows with no location, or located outside the partnership's CSPs,
+appear only in the partnership's figures, on their own rows.
+
+Tables from one source each (keys end in the source's table name), so that disclosure control
+(contracts.md section 4) applies exactly where it should: ``public_version`` controls every
+column of kind ``count`` of a table drawn from partner data, with secondary suppression along its
+total row and total column, then recomputes shares, rates and changes from the published counts.
+
+Tables by section (``<src>`` is a source table; sources with no stored rows are left out):
+
+- trends: ``trends.monthly.<src>`` (count, rolling 12 months), ``trends.financial_year.<src>``,
+  ``trends.year_on_year.<src>`` (complete years: change, %, p-value, note),
+  ``trends.seasonality.<src>``, ``trends.availability`` (the data ledger);
+- places: ``places.csp.<src>`` (partnership only, with "location unknown", "outside" and total
+  rows), ``places.lad.<src>``, ``places.lsoa_top.<src>``, ``places.lsoa.<src>``,
+  ``places.repeat.<src>`` (sources with a location);
+- people: ``people.age.<src>`` (under 25 flagged), ``people.sex.<src>``, and
+  ``people.{domestic,knife,firearm,location_type}.police_crime``,
+  ``people.{location_type,method}.ae_assaults``, ``people.incident_type.ambulance_assaults``,
+  ``people.crime_type.police_uk_street``;
+- times: ``times.hour_weekday.{ae_assaults,ambulance_assaults}`` (24 hour rows × monday…sunday,
+  a ``total`` column and a Total row);
+- context: ``context.<indicator>.<lsoa|lad|csp>``, ``context.correlations``;
+- hidden_picture: ``hidden_picture.csp`` (partnership) or ``hidden_picture.lsoa`` (a CSP),
+  ``hidden_picture.weekday``;
+- measures: ``measures.success`` (every area, for secondary suppression across them);
+- comparison (locality profiles only): ``comparison.<src>``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import itertools
+import math
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+from scipy import stats as scipy_stats
+
+from svduty.analysis import disclosure, measures, periods
+from svduty.analysis import stats as sv_stats
+from svduty.analysis.definitions import Rule, cause_code_sql, compile_where, describe
+from svduty.analysis.results import (
+    Assessment,
+    ChartHint,
+    Provenance,
+    ResultColumn,
+    ResultTable,
+    Value,
+)
+
+__all__ = [
+    "AGE_BANDS",
+    "SECTIONS",
+    "SOURCES",
+    "Area",
+    "Period",
+    "aggregate_places",
+    "assessment",
+    "available_sources",
+    "context",
+    "hidden_picture",
+    "locality_profile",
+    "measures_section",
+    "parse_period",
+    "people",
+    "places",
+    "public_assessment",
+    "public_version",
+    "source_filter",
+    "times",
+    "trends",
+]
+
+SECTIONS = ("trends", "places", "people", "times", "context", "hidden_picture", "measures")
+RATE_PER = 1_000  # places and context: per 1,000 people
+TOTAL = "Total"
+LOCATION_UNKNOWN = "Location unknown"
+OUTSIDE = "Outside the partnership's CSPs"
+REPEAT_THRESHOLD = 3
+# A place or time where health services see at least this multiple of their share of the police's
+# share, with at least HIGHLIGHT_MIN health-seen assaults, is highlighted in the hidden picture.
+HIGHLIGHT_RATIO = 1.5
+HIGHLIGHT_MIN = 10
+POLICE_UK_VIOLENCE = ("Violence and sexual offences", "Robbery", "Possession of weapons")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# --- Sources, areas and periods -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """One analytic-store table as the assessment reads it."""
+
+    table: str
+    label: str  # what a counted row is, for titles
+    date_sql: str | None  # a DATE expression dating each row; None: the ``month`` column only
+    age: str | None = None
+    sex: str | None = None
+    time_sql: str | None = None  # a TIMESTAMP expression for hour of day and day of week
+    point: bool = False  # has latitude and longitude
+
+
+SOURCES: dict[str, Source] = {
+    "police_crime": Source(
+        "police_crime",
+        "police-recorded serious violence",
+        "recorded_date",
+        age="victim_age",
+        sex="victim_sex",
+        point=True,
+    ),
+    "police_uk_street": Source(
+        "police_uk_street", "police.uk violence, robbery and weapons crimes", None, point=True
+    ),
+    "hospital_admissions": Source(
+        "hospital_admissions",
+        "hospital admissions for assault by a sharp object",
+        "coalesce(episode_end_date, admission_date)",
+        age="age",
+        sex="sex",
+    ),
+    "ae_assaults": Source(
+        "ae_assaults",
+        "A&E attendances after an assault",
+        "CAST(assault_at AS DATE)",
+        age="age",
+        sex="sex",
+        time_sql="assault_at",
+    ),
+    "ambulance_assaults": Source(
+        "ambulance_assaults",
+        "ambulance call-outs to assaults",
+        "CAST(call_at AS DATE)",
+        age="age",
+        sex="sex",
+        time_sql="call_at",
+        point=True,
+    ),
+}
+HEALTH = ("ae_assaults", "ambulance_assaults")
+
+
+def source_filter(rule: Rule, table: str) -> tuple[str, list[object]]:
+    """The condition selecting a source's serious-violence rows (see the module docstring)."""
+    if table in rule.sources:
+        return compile_where(rule, table)
+    if table == "police_uk_street":
+        marks = ", ".join("?" for _ in POLICE_UK_VIOLENCE)
+        return f"lower(crime_type) IN ({marks})", [t.lower() for t in POLICE_UK_VIOLENCE]
+    if table == "hospital_admissions":
+        sql, params = cause_code_sql("cause_codes", ("X99",))
+        return f"(coalesce(is_first_episode, TRUE) AND {sql})", params
+    if table in HEALTH:
+        return "TRUE", []
+    return "FALSE", []
+
+
+@dataclass(frozen=True)
+class Area:
+    """The partnership (``csp`` None) or one of its CSPs, with the names of places in it."""
+
+    code: str
+    name: str
+    csps: Mapping[str, str] = field(default_factory=dict)  # the partnership's CSPs, code → name
+    csp: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # district and LSOA names, if known
+
+    @property
+    def is_csp(self) -> bool:
+        return self.csp is not None
+
+    def for_csp(self, code: str) -> Area:
+        """The same partnership's CSP ``code``."""
+        if code not in self.csps:
+            raise ValueError(
+                f"{code} is not one of the partnership's CSPs ({', '.join(self.csps)})"
+            )
+        return Area(code=code, name=self.csps[code], csps=self.csps, csp=code, names=self.names)
+
+    def name_of(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        return self.csps.get(code) or self.names.get(code, "")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``first_month`` to ``last_month`` inclusive, and how to print them."""
+
+    first_month: str
+    last_month: str
+    label: str
+
+    @property
+    def start(self) -> date:
+        return periods.parse_month(self.first_month)
+
+    @property
+    def end(self) -> date:
+        first = periods.parse_month(self.last_month)
+        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return date.fromordinal(after.toordinal() - 1)
+
+    @property
+    def financial_year(self) -> str | None:
+        """The financial year, when the period is exactly one."""
+        return self.label if "/" in self.label else None
+
+    def year_earlier(self) -> Period:
+        """The same months a year before."""
+        if self.financial_year:
+            return parse_period(periods.label(periods.start_year(self.label) - 1))
+        first, last = (_shift_month(m, -12) for m in (self.first_month, self.last_month))
+        return parse_period(f"{first}..{last}")
+
+
+def _shift_month(month: str, by: int) -> str:
+    day = periods.parse_month(month)
+    index = day.year * 12 + day.month - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def parse_period(text: str) -> Period:
+    """A financial year ("2023/24", any accepted spelling), a month ("2023-04") or a month range
+    ("2023-04..2024-03"); ValueError naming the input otherwise."""
+    if ".." in text:
+        first, last = (part.strip() for part in text.split("..", 1))
+        periods.parse_month(first), periods.parse_month(last)
+        if last < first:
+            raise ValueError(f"{text!r}: the last month comes before the first")
+        return Period(first, last, f"{first}..{last}")
+    try:
+        year = periods.parse_financial_year(text)
+    except ValueError:
+        periods.parse_month(text)  # raises, naming the input, when it is not a month either
+        month = text.strip()
+        return Period(month, month, month)
+    start = periods.start_year(year)
+    return Period(f"{start}-04", f"{start + 1}-03", year)
+
+
+# --- SQL helpers --------------------------------------------------------------------------------
+
+
+def _month_sql(source: Source) -> str:
+    return f"strftime({source.date_sql}, '%Y-%m')" if source.date_sql else "month"
+
+
+def _fy_sql(month: str) -> str:
+    """The financial year label of a "YYYY-MM" expression."""
+    start = (
+        f"(CAST(left({month}, 4) AS INTEGER) "
+        f"- CASE WHEN substr({month}, 6, 2) < '04' THEN 1 ELSE 0 END)"
+    )
+    return f"({start}::VARCHAR || '/' || lpad((({start} + 1) % 100)::VARCHAR, 2, '0'))"
+
+
+def _selected(
+    source: Source,
+    rule: Rule,
+    area: Area,
+    *,
+    first_month: str | None,
+    last_month: str | None,
+) -> tuple[str, list[object]]:
+    """A sub-query of the source's serious-violence rows in the area and months, with
+    ``ev_month`` and ``ev_year`` added."""
+    selections = _SELECTIONS.get()
+    kept = selections.get((source.table, id(rule))) if selections else None
+    if kept is not None:
+        return _from_selection(kept, area, first_month=first_month, last_month=last_month)
+    condition, params = source_filter(rule, source.table)
+    month = _month_sql(source)
+    where = [condition, f"{month} IS NOT NULL"]
+    if source.date_sql:
+        if first_month:
+            where.append(f"{source.date_sql} >= ?")
+            params = [*params, periods.parse_month(first_month)]
+        if last_month:
+            where.append(f"{source.date_sql} <= ?")
+            params = [*params, parse_period(last_month).end]
+    else:
+        if first_month:
+            where.append("month >= ?")
+            params = [*params, first_month]
+        if last_month:
+            where.append("month <= ?")
+            params = [*params, last_month]
+    if area.csp is not None:
+        where.append("csp_code = ?")
+        params = [*params, area.csp]
+    sql = (
+        f"(SELECT *, {month} AS ev_month, {_fy_sql(month)} AS ev_year "  # noqa: S608 - our SQL
+        f"FROM {source.table} WHERE {' AND '.join(where)})"
+    )
+    return sql, params
+
+
+def _from_selection(
+    name: str, area: Area, *, first_month: str | None, last_month: str | None
+) -> tuple[str, list[object]]:
+    where: list[str] = ["TRUE"]
+    params: list[object] = []
+    if first_month:
+        where.append("ev_month >= ?")
+        params.append(first_month)
+    if last_month:
+        where.append("ev_month <= ?")
+        params.append(last_month)
+    if area.csp is not None:
+        where.append("csp_code = ?")
+        params.append(area.csp)
+    return f"(SELECT * FROM {name} WHERE {' AND '.join(where)})", params  # noqa: S608
+
+
+# (table, id of the rule) → a temporary table of the rule's rows of that table, while an
+# assessment is being built (``_selections``).
+_SELECTIONS: contextvars.ContextVar[dict[tuple[str, int], str] | None] = contextvars.ContextVar(
+    "svduty_sna_selections", default=None
+)
+
+
+@contextlib.contextmanager
+def _selections(
+    con: duckdb.DuckDBPyConnection, rule: Rule, sources: Sequence[str]
+) -> Iterator[None]:
+    """Select each source's serious-violence rows once, into memory, for the many grouped
+    queries of an assessment (the rule's conditions are then tested once a row, not once a
+    query); dropped afterwards, leaving the connection as it was."""
+    if _SELECTIONS.get() is not None:
+        yield
+        return
+    prefix = f"__sna_{uuid.uuid4().hex[:12]}"
+    made: dict[tuple[str, int], str] = {}
+    try:
+        for table in sources:
+            source = SOURCES[table]
+            sql, params = _selected(source, rule, Area("", ""), first_month=None, last_month=None)
+            name = f"{prefix}_{table}"
+            con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (import_id, row_number, "  # noqa: S608
+                f"source_file) FROM {sql}",
+                params,
+            )
+            made[(table, id(rule))] = name
+        token = _SELECTIONS.set(made)
+        try:
+            yield
+        finally:
+            _SELECTIONS.reset(token)
+    finally:
+        for name in made.values():
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _in_period(source: Source, rule: Rule, area: Area, period: Period) -> tuple[str, list[object]]:
+    return _selected(
+        source, rule, area, first_month=period.first_month, last_month=period.last_month
+    )
+
+
+def available_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The sources with at least one stored row (whatever its period), in ``SOURCES`` order."""
+    checks = ", ".join(f"EXISTS (SELECT 1 FROM {table})" for table in SOURCES)  # noqa: S608
+    row = con.execute(f"SELECT {checks}").fetchone()
+    return [table for table, present in zip(SOURCES, row or (), strict=True) if present]
+
+
+def _sources(con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None) -> list[str]:
+    return list(sources) if sources is not None else available_sources(con)
+
+
+# --- Building tables, and rebuilding their derived figures from published counts ----------------
+
+Record = dict[str, Value]
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """How a kind of table's derived figures follow from its counts, and where its totals are."""
+
+    derive: Callable[[list[Record], str | None], None]  # fills derived columns in place
+    total_row: bool = False  # the last row holds the column totals
+    total_column: str | None = None  # this column holds each row's total of the other counts
+    drop_suppressed: bool = False  # in public, leave out rows whose count is suppressed
+
+
+_RECIPES: dict[str, _Recipe] = {}
+
+
+def _recipe_for(key: str) -> _Recipe | None:
+    parts = key.split(".")
+    for length in range(len(parts), 0, -1):
+        recipe = _RECIPES.get(".".join(parts[:length]))
+        if recipe is not None:
+            return recipe
+    return None
+
+
+def _make(
+    key: str,
+    title: str,
+    columns: Sequence[ResultColumn],
+    records: list[Record],
+    sources: Sequence[str],
+    *,
+    notes: Sequence[str] = (),
+    chart: ChartHint | None = None,
+) -> ResultTable:
+    recipe = _recipe_for(key)
+    if recipe is not None:
+        recipe.derive(records, None)
+    names = [c.name for c in columns]
+    return ResultTable(
+        key=key,
+        title=title,
+        columns=tuple(columns),
+        rows=tuple(tuple(record.get(n) for n in names) for record in records),
+        source_tables=tuple(sources),
+        notes=tuple(n for n in notes if n),
+        chart=chart,
+    )
+
+
+def _n(value: Value) -> int:
+    """A count known to be a whole number."""
+    if not isinstance(value, int):
+        raise TypeError(f"expected a count, found {value!r}")
+    return value
+
+
+def _is_int(value: Value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _share(part: Value, whole: Value, symbol: str | None) -> Value:
+    if not _is_int(part) or not _is_int(whole):
+        return symbol
+    return disclosure.published_percentage(int(part), int(whole))  # type: ignore[arg-type]
+
+
+def _rate(count: Value, population: Value, per: int, symbol: str | None) -> Value:
+    if population in (None, 0) or not isinstance(population, int | float):
+        return None
+    if not _is_int(count):
+        return symbol
+    return sv_stats.rate(int(count), int(population), per)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4096)
+def _p_value(before: int, after: int) -> float | None:
+    """``stats.change_p_value``, remembered: the exact test is the slowest figure to compute."""
+    return sv_stats.change_p_value(before, after)
+
+
+def _change(previous: Value, current: Value, symbol: str | None) -> tuple[Value, Value, Value]:
+    """(volume change, percentage change, p-value of the change)."""
+    if not _is_int(previous) or not _is_int(current):
+        return symbol, symbol, symbol
+    before, after = int(previous), int(current)  # type: ignore[arg-type]
+    return (
+        after - before,
+        sv_stats.percent_change(before, after),
+        _p_value(before, after),
+    )
+
+
+def _derive_share_rate(records: list[Record], symbol: str | None, count: str = "count") -> None:
+    """``share`` of the total row (the last) and ``rate`` per 1,000 of ``population``."""
+    total = records[-1].get(count) if records else None
+    for record in records:
+        record["share"] = _share(record.get(count), total, symbol)
+        record["rate"] = _rate(record.get(count), record.get("population"), RATE_PER, symbol)
+
+
+def _derive_rate(records: list[Record], symbol: str | None) -> None:
+    for record in records:
+        record["rate"] = _rate(record.get("count"), record.get("population"), RATE_PER, symbol)
+
+
+def _derive_nothing(records: list[Record], symbol: str | None) -> None:
+    del records, symbol
+
+
+def _derive_rolling(records: list[Record], symbol: str | None) -> None:
+    """``rolling_12``: the sum of the month and the 11 before it, per source; None until there
+    are 12 months. Computed from the (published) monthly counts."""
+    by_source: dict[Value, list[Record]] = {}
+    for record in records:
+        by_source.setdefault(record.get("source"), []).append(record)
+    for rows in by_source.values():
+        rows.sort(key=lambda r: str(r["month"]))
+        for index, record in enumerate(rows):
+            window = rows[max(0, index - 11) : index + 1]
+            months = {str(r["month"]) for r in window}
+            first = _shift_month(str(record["month"]), -11)
+            complete = index >= 11 and min(months) == first
+            if not complete:
+                record["rolling_12"] = None
+            elif all(_is_int(r["count"]) for r in window):
+                record["rolling_12"] = sum(_n(r["count"]) for r in window)
+            else:
+                record["rolling_12"] = symbol
+
+
+def _derive_change(records: list[Record], symbol: str | None) -> None:
+    for record in records:
+        change, percent, p_value = _change(record.get("previous"), record.get("count"), symbol)
+        record["change"], record["percent_change"], record["p_value"] = change, percent, p_value
+        if _is_int(record.get("previous")) and _is_int(record.get("count")):
+            record["note"] = sv_stats.note(record["previous"], record["count"])  # type: ignore[arg-type]
+        else:
+            record["note"] = sv_stats.note("*", "*")
+
+
+def _derive_seasonality(records: list[Record], symbol: str | None) -> None:
+    for record in records:
+        total, years = record.get("total"), record.get("years")
+        if not _is_int(total):
+            record["average"] = symbol
+        else:
+            record["average"] = (
+                sv_stats.round_half_away(int(total) / int(years)) if years else None  # type: ignore[arg-type]
+            )
+
+
+def _derive_hidden(records: list[Record], symbol: str | None) -> None:
+    """Shares of the police's and health services' totals (the last row), their difference in
+    percentage points, and a highlight where health sees proportionally more."""
+    police_total = records[-1].get("police") if records else None
+    health_total = records[-1].get("health") if records else None
+    for record in records:
+        police_share = _share(record.get("police"), police_total, symbol)
+        health_share = _share(record.get("health"), health_total, symbol)
+        record["police_share"], record["health_share"] = police_share, health_share
+        if isinstance(police_share, float | int) and isinstance(health_share, float | int):
+            record["difference"] = sv_stats.round_half_away(health_share - police_share)
+            health = record.get("health")
+            more = (
+                record is not records[-1]
+                and _is_int(health)
+                and int(health) >= HIGHLIGHT_MIN  # type: ignore[arg-type]
+                and health_share > 0
+                and (police_share == 0 or health_share / police_share >= HIGHLIGHT_RATIO)
+            )
+            record["health_sees_more"] = "Yes" if more else ""
+        else:
+            record["difference"] = None if police_share is None or health_share is None else symbol
+            record["health_sees_more"] = ""
+
+
+def _derive_context(records: list[Record], symbol: str | None) -> None:
+    _derive_rate(records, symbol)
+
+
+def _derive_comparison(records: list[Record], symbol: str | None) -> None:
+    _derive_share_rate(records, symbol)
+    for record in records:
+        change, percent, _ = _change(record.get("previous"), record.get("count"), symbol)
+        record["change"], record["percent_change"] = change, percent
+
+
+def _derive_measures(records: list[Record], symbol: str | None) -> None:
+    for record in records:
+        if record["baseline_count"] is None or record["current_count"] is None:
+            continue  # a count the supplier suppressed: nothing can be derived from it
+        figures = sv_stats.derived(
+            record["baseline_count"],  # type: ignore[arg-type]
+            record["current_count"],  # type: ignore[arg-type]
+            per=int(record.get("rate_per") or 100_000),  # type: ignore[arg-type]
+            baseline_population=record.get("baseline_population"),  # type: ignore[arg-type]
+            current_population=record.get("current_population"),  # type: ignore[arg-type]
+            symbol=symbol or "*",
+        )
+        for name in ("volume_change", "percent_change", "baseline_rate", "current_rate"):
+            record[name] = figures[name]
+        record["p_value"] = figures["p_value"]
+        record["note"] = figures["note"]
+
+
+_RECIPES.update(
+    {
+        "trends.monthly": _Recipe(_derive_rolling),
+        "trends.financial_year": _Recipe(_derive_nothing),
+        "trends.year_on_year": _Recipe(_derive_change),
+        "trends.seasonality": _Recipe(_derive_seasonality),
+        "trends.availability": _Recipe(_derive_nothing),
+        "places.csp": _Recipe(_derive_share_rate, total_row=True),
+        "places.lad": _Recipe(_derive_share_rate, total_row=True),
+        "places.lsoa": _Recipe(_derive_rate),
+        "places.lsoa_top": _Recipe(_derive_rate),
+        "places.repeat": _Recipe(_derive_nothing, drop_suppressed=True),
+        "places.aggregate": _Recipe(_derive_rate),
+        "people": _Recipe(_derive_share_rate, total_row=True),
+        "times.hour_weekday": _Recipe(_derive_nothing, total_row=True, total_column="total"),
+        "context": _Recipe(_derive_context),
+        "context.correlations": _Recipe(_derive_nothing),
+        "hidden_picture": _Recipe(_derive_hidden, total_row=True),
+        "comparison": _Recipe(_derive_comparison, total_row=True),
+        "measures.success": _Recipe(_derive_measures),
+        "measures.local": _Recipe(_derive_measures),
+    }
+)
+
+_COUNT = ResultColumn("count", "Number", "count")
+_SHARE = ResultColumn("share", "Share (%)", "percent")
+_POPULATION = ResultColumn("population", "Population", "number")
+_RATE = ResultColumn("rate", "Rate per 1,000 people", "rate", per=RATE_PER)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+# --- Trends -------------------------------------------------------------------------------------
+
+
+def trends(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Monthly counts with a rolling 12-month sum, counts by financial year, year-on-year change
+    and seasonality, per source, over every month stored up to the end of ``period``; and the
+    data-availability ledger (months with rows, per source)."""
+    tables: list[ResultTable] = []
+    for table in _sources(con, sources):
+        source = SOURCES[table]
+        sql, params = _selected(source, rule, area, first_month=None, last_month=period.last_month)
+        monthly = _fetch(
+            con,
+            f"SELECT ev_month, count(*) FROM {sql} GROUP BY 1 ORDER BY 1",  # noqa: S608
+            params,
+        )
+        counts = dict(monthly)
+        months = _month_range(min(counts), period.last_month) if counts else []
+        records: list[Record] = [
+            {"source": table, "month": m, "count": int(counts.get(m, 0))} for m in months
+        ]
+        tables.append(
+            _make(
+                f"trends.monthly.{table}",
+                f"Monthly {source.label}",
+                [
+                    ResultColumn("source", "Source", "code"),
+                    ResultColumn("month", "Month", "month"),
+                    _COUNT,
+                    ResultColumn("rolling_12", "Rolling 12 months", "count"),
+                ],
+                records,
+                [table],
+                notes=[
+                    _counted(rule, table),
+                    "The rolling figure adds the month and the 11 before it.",
+                    _period_note(period),
+                ],
+                chart=ChartHint("line", "month", "count", "source", f"{source.label}, by month"),
+            )
+        )
+        years: dict[str, int] = {}
+        months_in_year: dict[str, int] = {}
+        for month, count in counts.items():
+            year = periods.financial_year_of_month(month)
+            years[year] = years.get(year, 0) + int(count)
+        for month in months:
+            year = periods.financial_year_of_month(month)
+            months_in_year[year] = months_in_year.get(year, 0) + 1
+        year_records: list[Record] = [
+            {"source": table, "year": y, "count": years.get(y, 0), "months": months_in_year[y]}
+            for y in sorted(months_in_year)
+        ]
+        tables.append(
+            _make(
+                f"trends.financial_year.{table}",
+                f"{source.label.capitalize()} by financial year",
+                [
+                    ResultColumn("source", "Source", "code"),
+                    ResultColumn("year", "Financial year", "year"),
+                    _COUNT,
+                    ResultColumn("months", "Months covered", "number"),
+                ],
+                year_records,
+                [table],
+                notes=["A year with fewer than 12 months covered is incomplete."],
+                chart=ChartHint("bar", "year", "count", "source", f"{source.label}, by year"),
+            )
+        )
+        complete = [r for r in year_records if r["months"] == 12]
+        change_records: list[Record] = [
+            {"source": table, "year": after["year"], "previous": before["count"],
+             "count": after["count"]}
+            for before, after in itertools.pairwise(complete)
+            if periods.start_year(str(after["year"])) == periods.start_year(str(before["year"])) + 1
+        ]  # fmt: skip
+        tables.append(
+            _make(
+                f"trends.year_on_year.{table}",
+                f"{source.label.capitalize()}: change on the year before",
+                [
+                    ResultColumn("source", "Source", "code"),
+                    ResultColumn("year", "Financial year", "year"),
+                    ResultColumn("previous", "Year before", "count"),
+                    _COUNT,
+                    ResultColumn("change", "Change", "number"),
+                    ResultColumn("percent_change", "Change (%)", "percent"),
+                    ResultColumn("p_value", "p-value of the change", "number"),
+                    ResultColumn("note", "Note", "text"),
+                ],
+                change_records,
+                [table],
+                notes=[
+                    "Complete financial years only. The p-value is an exact test of whether the "
+                    "two counts share one rate; below 0.05 the change is unlikely to be chance."
+                ],
+                chart=ChartHint("bar", "year", "percent_change", None, "Change on the year"),
+            )
+        )
+        full_years = {str(r["year"]) for r in complete}
+        season: dict[int, int] = dict.fromkeys(range(1, 13), 0)
+        for month, count in counts.items():
+            if periods.financial_year_of_month(month) in full_years:
+                season[int(month[5:7])] += int(count)
+        order = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+        season_records: list[Record] = [
+            {
+                "source": table,
+                "calendar_month": date(2000, m, 1).strftime("%B"),
+                "total": season[m],
+                "years": len(full_years),
+            }
+            for m in order
+        ]
+        tables.append(
+            _make(
+                f"trends.seasonality.{table}",
+                f"{source.label.capitalize()}: average by calendar month",
+                [
+                    ResultColumn("source", "Source", "code"),
+                    ResultColumn("calendar_month", "Month", "text"),
+                    ResultColumn("total", "Total over the years", "count"),
+                    ResultColumn("years", "Complete years", "number"),
+                    ResultColumn("average", "Average a year", "number"),
+                ],
+                season_records,
+                [table],
+                notes=[f"Averages over {len(full_years)} complete financial year(s)."],
+                chart=ChartHint("bar", "calendar_month", "average", None, "Seasonality"),
+            )
+        )
+    tables.append(_availability(con, area))
+    return tables
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    months: list[str] = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = _shift_month(current, 1)
+    return months
+
+
+def _counted(rule: Rule, table: str) -> str:
+    """What the source's figures count, in plain English."""
+    if table in rule.sources:
+        return describe(Rule(version=rule.version, sources={table: rule.sources[table]},
+                             title=rule.title))  # fmt: skip
+    return f"Counted: {SOURCES[table].label} (svduty's default for this source)."
+
+
+def _period_note(period: Period) -> str:
+    return f"Every stored month up to the end of the period ({period.label}) is shown."
+
+
+def _availability(con: duckdb.DuckDBPyConnection, area: Area) -> ResultTable:
+    """The ledger: for each table, the first and last month with rows, and how many months."""
+    parts: list[str] = []
+    params: list[object] = []
+    for table, source in SOURCES.items():
+        month = _month_sql(source)
+        where = "csp_code = ?" if area.csp else "TRUE"
+        params += [area.csp] if area.csp else []
+        parts.append(
+            f"SELECT '{table}', min({month}), max({month}), count(DISTINCT {month}), count(*) "  # noqa: S608
+            f"FROM {table} WHERE {where}"
+        )
+    found = {row[0]: row[1:] for row in _fetch(con, " UNION ALL ".join(parts), params)}
+    records: list[Record] = []
+    for table in SOURCES:
+        first, last, distinct, rows = found.get(table, (None, None, 0, 0))
+        expected = len(_month_range(first, last)) if first and last else 0
+        records.append(
+            {
+                "source": table,
+                "first_month": first,
+                "last_month": last,
+                "months": int(distinct or 0),
+                "missing_months": expected - int(distinct or 0),
+                "rows": int(rows or 0),
+            }
+        )
+    return _make(
+        "trends.availability",
+        "What data the assessment had",
+        [
+            ResultColumn("source", "Source", "code"),
+            ResultColumn("first_month", "First month", "month"),
+            ResultColumn("last_month", "Last month", "month"),
+            ResultColumn("months", "Months with data", "number"),
+            ResultColumn("missing_months", "Months missing between", "number"),
+            ResultColumn("rows", "Rows stored", "count"),
+        ],
+        records,
+        list(SOURCES),
+        notes=["Every stored row of each source, whatever it records, before any definition."],
+    )
+
+
+# --- Places -------------------------------------------------------------------------------------
+
+
+def places(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    populations: Mapping[str, int] | None = None,
+    top: int = 10,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Counts, shares and rates per 1,000 people by CSP (partnership only), district and LSOA
+    (the ``top`` LSOAs and the full table), and locations repeated at least 3 times."""
+    pops = dict(populations or {})
+    tables: list[ResultTable] = []
+    for table in _sources(con, sources):
+        source = SOURCES[table]
+        sql, params = _in_period(source, rule, area, period)
+        grouped = _fetch(
+            con,
+            f"SELECT csp_code, lad_code, lsoa_code, count(*) FROM {sql} GROUP BY ALL",  # noqa: S608
+            params,
+        )
+        if not area.is_csp:
+            tables.append(_by_csp(table, source, area, grouped, pops))
+        tables.append(_by_lad(table, source, area, grouped, pops))
+        tables += _by_lsoa(table, source, area, grouped, pops, top)
+        if source.point:
+            tables.append(_repeats(con, table, source, sql, params))
+    return tables + aggregate_places(con, area=area, period=period, populations=pops)
+
+
+def aggregate_places(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    area: Area,
+    period: Period,
+    populations: Mapping[str, int] | None = None,
+) -> list[ResultTable]:
+    """Counts that partners sent already aggregated (``aggregate_counts`` rows with a count), by
+    area, for each supplier, measure and cohort: the partnership's own figure and its CSPs' (or,
+    for a CSP, its own and its districts' and LSOAs'). Whole-year rows are used when the supplier
+    gave them, else the months in the period; a cell the supplier suppressed leaves its area's
+    figure unknown (blank; ``*`` in public)."""
+    pops = dict(populations or {})
+    fy = period.financial_year
+    found = _fetch(
+        con,
+        """
+        SELECT source, measure, coalesce(cohort, 'all') AS cohort, area_code, period_type,
+               sum(count), bool_or(coalesce(suppressed, FALSE) OR count IS NULL)
+        FROM aggregate_counts
+        WHERE value IS NULL AND (
+            (period_type = 'financial_year' AND period = ?)
+            OR (period_type = 'month' AND period BETWEEN ? AND ?))
+        GROUP BY ALL
+        """,
+        [fy or "", period.first_month, period.last_month],
+    )
+    scope = _areas_in_scope(con, area)
+    wanted = {area.code} | (scope["csp"] if not area.is_csp else scope["lad"] | scope["lsoa"])
+    figures: dict[tuple[str, str, str], dict[str, dict[str, tuple[int | None, bool]]]] = {}
+    for supplier, measure, cohort, code, period_type, total, suppressed in found:
+        if code not in wanted:
+            continue
+        kinds = figures.setdefault((supplier, measure, cohort), {}).setdefault(code, {})
+        kinds[period_type] = (None if total is None else int(total), bool(suppressed))
+    tables: list[ResultTable] = []
+    for (supplier, measure, cohort), by_area in sorted(figures.items()):
+        records: list[Record] = []
+        for code in sorted(by_area, key=lambda c: (c != area.code, c)):
+            kinds = by_area[code]
+            total, suppressed = kinds.get("financial_year") or kinds.get("month") or (None, True)
+            name = area.name if code == area.code else area.name_of(code)
+            count = None if suppressed else total
+            records.append(
+                {"area_code": code, "area_name": name, "count": count, "population": pops.get(code)}
+            )
+        tables.append(
+            _make(
+                f"places.aggregate.{supplier}.{measure}.{cohort}",
+                f"{measure} ({supplier}, {cohort}) by area",
+                [
+                    ResultColumn("area_code", "Code", "code"),
+                    ResultColumn("area_name", "Area", "text"),
+                    _COUNT,
+                    _POPULATION,
+                    _RATE,
+                ],
+                records,
+                ["aggregate_counts"],
+                notes=[
+                    "As the supplier sent it, already aggregated; a blank is a figure the "
+                    "supplier suppressed. The first row is the whole area."
+                ],
+                chart=ChartHint("bar", "area_name", "count", None, measure),
+            )
+        )
+    return tables
+
+
+def _in_area(csp_code: str | None, area: Area) -> bool:
+    if area.is_csp:
+        return True  # the query already kept only the CSP's rows
+    return csp_code is not None and (csp_code in area.csps if area.csps else True)
+
+
+def _located_rows(grouped: list[tuple], area: Area) -> tuple[dict[str, int], int, int]:
+    """Counts by CSP in the area, rows with no location, rows located outside."""
+    by_csp: dict[str, int] = {}
+    unknown = outside = 0
+    for csp_code, _lad, lsoa_code, count in grouped:
+        if csp_code is None and lsoa_code is None:
+            unknown += int(count)
+        elif not _in_area(csp_code, area):
+            outside += int(count)
+        else:
+            by_csp[csp_code] = by_csp.get(csp_code, 0) + int(count)
+    return by_csp, unknown, outside
+
+
+_PLACE_COLUMNS = [
+    ResultColumn("area_code", "Code", "code"),
+    ResultColumn("area_name", "Area", "text"),
+    _COUNT,
+    _SHARE,
+    _POPULATION,
+    _RATE,
+]
+
+
+def _by_csp(
+    table: str, source: Source, area: Area, grouped: list[tuple], pops: Mapping[str, int]
+) -> ResultTable:
+    by_csp, unknown, outside = _located_rows(grouped, area)
+    codes = list(area.csps) or sorted(by_csp)
+    records: list[Record] = [
+        {"area_code": c, "area_name": area.name_of(c), "count": by_csp.get(c, 0),
+         "population": pops.get(c)}
+        for c in codes
+    ]  # fmt: skip
+    records.append({"area_code": "", "area_name": LOCATION_UNKNOWN, "count": unknown})
+    records.append({"area_code": "", "area_name": OUTSIDE, "count": outside})
+    total = sum(by_csp.values()) + unknown + outside
+    records.append(
+        {
+            "area_code": area.code,
+            "area_name": TOTAL,
+            "count": total,
+            "population": pops.get(area.code),
+        }
+    )
+    return _make(
+        f"places.csp.{table}",
+        f"{source.label.capitalize()} by community safety partnership",
+        _PLACE_COLUMNS,
+        records,
+        [table],
+        notes=[
+            f"{unknown} had no location and {outside} were located outside the partnership's "
+            "CSPs: they count in the partnership's total only."
+        ],
+        chart=ChartHint("bar", "area_name", "rate", None, "Rate per 1,000 people by CSP"),
+    )
+
+
+def _by_lad(
+    table: str, source: Source, area: Area, grouped: list[tuple], pops: Mapping[str, int]
+) -> ResultTable:
+    by_lad: dict[str, int] = {}
+    other = 0
+    for csp_code, lad_code, _lsoa, count in grouped:
+        if lad_code is not None and _in_area(csp_code, area):
+            by_lad[lad_code] = by_lad.get(lad_code, 0) + int(count)
+        else:
+            other += int(count)
+    records: list[Record] = [
+        {"area_code": c, "area_name": area.name_of(c), "count": n, "population": pops.get(c)}
+        for c, n in sorted(by_lad.items())
+    ]
+    records.append({"area_code": "", "area_name": "No district in the area", "count": other})
+    records.append(
+        {"area_code": area.code, "area_name": TOTAL, "count": sum(by_lad.values()) + other,
+         "population": pops.get(area.code)}
+    )  # fmt: skip
+    return _make(
+        f"places.lad.{table}",
+        f"{source.label.capitalize()} by district",
+        _PLACE_COLUMNS,
+        records,
+        [table],
+        chart=ChartHint("bar", "area_name", "rate", None, "Rate per 1,000 people by district"),
+    )
+
+
+def _by_lsoa(
+    table: str,
+    source: Source,
+    area: Area,
+    grouped: list[tuple],
+    pops: Mapping[str, int],
+    top: int,
+) -> list[ResultTable]:
+    by_lsoa: dict[str, int] = {}
+    for csp_code, _lad, lsoa_code, count in grouped:
+        if lsoa_code is not None and _in_area(csp_code, area):
+            by_lsoa[lsoa_code] = by_lsoa.get(lsoa_code, 0) + int(count)
+    ordered = sorted(by_lsoa.items(), key=lambda item: (-item[1], item[0]))
+    records: list[Record] = [
+        {"rank": rank, "area_code": c, "area_name": area.name_of(c), "count": n,
+         "population": pops.get(c)}
+        for rank, (c, n) in enumerate(ordered, start=1)
+    ]  # fmt: skip
+    columns = [ResultColumn("rank", "Rank", "number"), *_PLACE_COLUMNS]
+    columns.remove(_SHARE)
+    full = _make(
+        f"places.lsoa.{table}",
+        f"{source.label.capitalize()} by LSOA",
+        columns,
+        records,
+        [table],
+        notes=["LSOAs in the area with at least one; rows without an LSOA are not listed."],
+    )
+    best = _make(
+        f"places.lsoa_top.{table}",
+        f"The {top} LSOAs with most {source.label}",
+        columns,
+        [dict(r) for r in records[:top]],
+        [table],
+        chart=ChartHint("bar", "area_code", "count", None, f"Top {top} LSOAs"),
+    )
+    return [best, full]
+
+
+def _repeats(
+    con: duckdb.DuckDBPyConnection, table: str, source: Source, sql: str, params: list[object]
+) -> ResultTable:
+    """Locations with at least REPEAT_THRESHOLD rows: police.uk's location text and snapped
+    point; otherwise the point to 4 decimal places (about 10 metres)."""
+    if table == "police_uk_street":
+        place = "location AS place, round(latitude, 6) AS lat, round(longitude, 6) AS lon"
+        where = "latitude IS NOT NULL AND longitude IS NOT NULL"
+    else:
+        label = "location_type" if table == "police_crime" else "NULL"
+        place = (
+            f"any_value({label}) AS place, round(latitude, 4) AS lat, round(longitude, 4) AS lon"
+        )
+        where = "latitude IS NOT NULL AND longitude IS NOT NULL"
+    group = "place, lat, lon" if table == "police_uk_street" else "lat, lon"
+    found = _fetch(
+        con,
+        f"SELECT {place}, any_value(lsoa_code), count(*) AS n FROM {sql} WHERE {where} "  # noqa: S608
+        f"GROUP BY {group} HAVING count(*) >= ? ORDER BY n DESC, lat, lon",
+        [*params, REPEAT_THRESHOLD],
+    )
+    records: list[Record] = [
+        {"place": p or "", "lsoa_code": lsoa, "latitude": lat, "longitude": lon, "count": int(n)}
+        for p, lat, lon, lsoa, n in found
+    ]
+    return _make(
+        f"places.repeat.{table}",
+        f"Repeat locations of {source.label}",
+        [
+            ResultColumn("place", "Location", "text"),
+            ResultColumn("lsoa_code", "LSOA", "code"),
+            ResultColumn("latitude", "Latitude", "number"),
+            ResultColumn("longitude", "Longitude", "number"),
+            _COUNT,
+        ],
+        records,
+        [table],
+        notes=[
+            f"Locations recorded {REPEAT_THRESHOLD} or more times in the period. Public versions "
+            "of partner data leave out places whose count is too small to publish."
+        ],
+        chart=ChartHint("map", "longitude", "latitude", "count", "Repeat locations"),
+    )
+
+
+# --- People -------------------------------------------------------------------------------------
+
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-9", 0, 9),
+    ("10-17", 10, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("35-49", 35, 49),
+    ("50-64", 50, 64),
+    ("65+", 65, None),
+)
+AGE_UNKNOWN = "Unknown"
+
+
+def _age_band_sql(column: str) -> str:
+    cases = " ".join(
+        f"WHEN {column} BETWEEN {low} AND {high} THEN '{name}'"
+        if high is not None
+        else f"WHEN {column} >= {low} THEN '{name}'"
+        for name, low, high in AGE_BANDS
+    )
+    return f"CASE {cases} ELSE '{AGE_UNKNOWN}' END"
+
+
+def _sex_sql(column: str) -> str:
+    value = f"upper(trim({column}))"
+    return (
+        f"CASE WHEN {column} IS NULL OR {value} IN ('', 'U', 'UNKNOWN', 'NOT KNOWN', 'NK') "
+        f"THEN 'Unknown' WHEN {value} IN ('M', 'MALE') THEN 'Male' "
+        f"WHEN {value} IN ('F', 'FEMALE') THEN 'Female' ELSE 'Other' END"
+    )
+
+
+def _flag_sql(column: str) -> str:
+    return (
+        f"CASE upper(trim({column})) WHEN 'Y' THEN 'Yes' WHEN 'N' THEN 'No' ELSE 'Not recorded' END"
+    )
+
+
+def _text_sql(column: str) -> str:
+    return f"coalesce(nullif(trim({column}), ''), 'Not recorded')"
+
+
+def people(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Age bands (under 25 flagged), sex and the other characteristics each source records."""
+    tables: list[ResultTable] = []
+    for table in _sources(con, sources):
+        source = SOURCES[table]
+        sql, params = _in_period(source, rule, area, period)
+        wanted: list[tuple[str, str, str, list[str] | None]] = []
+        if source.age:
+            wanted.append(("age", "Age band", _age_band_sql(source.age),
+                           [b[0] for b in AGE_BANDS] + [AGE_UNKNOWN]))  # fmt: skip
+        if source.sex:
+            wanted.append(("sex", "Sex", _sex_sql(source.sex),
+                           ["Female", "Male", "Other", "Unknown"]))  # fmt: skip
+        wanted += _EXTRAS.get(table, [])
+        found = _grouping_sets(con, sql, params, [(name, expr) for name, _l, expr, _o in wanted])
+        for name, label, _expression, order in wanted:
+            title = {
+                "age": f"Age of people in {source.label}",
+                "sex": f"Sex of people in {source.label}",
+            }.get(name, f"{label}: {source.label}")
+            tables.append(
+                _breakdown(table, name, title, found.get(name, {}), order, value_label=label)
+            )
+    return tables
+
+
+_YES_NO = ["Yes", "No", "Not recorded"]
+_EXTRAS: dict[str, list[tuple[str, str, str, list[str] | None]]] = {
+    "police_crime": [
+        ("domestic", "Flagged as domestic abuse", _flag_sql("domestic_flag"), _YES_NO),
+        ("knife", "A knife or sharp instrument used or threatened", _flag_sql("knife_flag"),
+         _YES_NO),
+        ("firearm", "A firearm involved", _flag_sql("firearm_flag"), _YES_NO),
+        ("location_type", "Type of location", _text_sql("location_type"), None),
+    ],
+    "ae_assaults": [
+        ("location_type", "Where the assault happened", _text_sql("assault_location_type"), None),
+        ("method", "How the assault was done", _text_sql("assault_method"), None),
+    ],
+    "ambulance_assaults": [
+        ("incident_type", "Type of incident", _text_sql("incident_type"), None),
+    ],
+    "police_uk_street": [("crime_type", "Crime type", _text_sql("crime_type"), None)],
+}  # fmt: skip
+
+
+def _grouping_sets(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[object],
+    expressions: list[tuple[str, str]],
+) -> dict[str, dict[str, int]]:
+    """Counts by each of several expressions, in one pass: name → value → count."""
+    if not expressions:
+        return {}
+    inner = ", ".join(f"{expr} AS d{n}" for n, (_name, expr) in enumerate(expressions))
+    columns = [f"d{n}" for n in range(len(expressions))]
+    sets = ", ".join(f"({c})" for c in columns)
+    flags = ", ".join(f"GROUPING({c})" for c in columns)
+    query = (
+        f"SELECT {', '.join(columns)}, {flags}, count(*) "  # noqa: S608 - our SQL
+        f"FROM (SELECT {inner} FROM {sql}) GROUP BY GROUPING SETS ({sets})"
+    )
+    found: dict[str, dict[str, int]] = {name: {} for name, _expr in expressions}
+    width = len(expressions)
+    for row in _fetch(con, query, params):
+        values, grouped, count = row[:width], row[width : 2 * width], row[-1]
+        for index, (name, _expr) in enumerate(expressions):
+            if grouped[index] == 0:
+                found[name][values[index]] = int(count)
+    return found
+
+
+def _breakdown(
+    table: str,
+    name: str,
+    title: str,
+    found: Mapping[str, int],
+    order: list[str] | None,
+    *,
+    value_label: str,
+) -> ResultTable:
+    if order is None:
+        values = sorted(found, key=lambda v: (v == "Not recorded", -found[v], v))
+    else:
+        values = list(order) + sorted(set(found) - set(order))
+    records: list[Record] = [{"value": v, "count": int(found.get(v, 0))} for v in values]
+    if name == "age":
+        for record in records:
+            record["under_25"] = "Yes" if record["value"] in ("0-9", "10-17", "18-24") else ""
+    records.append({"value": TOTAL, "count": sum(int(found[v]) for v in found)})
+    columns = [ResultColumn("value", value_label, "text"), _COUNT, _SHARE]
+    notes: list[str] = []
+    if name == "age":
+        columns.append(ResultColumn("under_25", "Under 25", "text"))
+        young = sum(int(found.get(b, 0)) for b in ("0-9", "10-17", "18-24"))
+        notes.append(
+            f"{young} were under 25 (aged 0–24); {int(found.get(AGE_UNKNOWN, 0))} of unknown age."
+        )
+    return _make(
+        f"people.{name}.{table}",
+        title,
+        columns,
+        records,
+        [table],
+        notes=notes,
+        chart=ChartHint("bar", "value", "count", None, title),
+    )
+
+
+# --- Times --------------------------------------------------------------------------------------
+
+
+def times(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Hour of day × day of week (24 rows × 7 days, with totals) for sources with times."""
+    tables: list[ResultTable] = []
+    for table in _sources(con, sources):
+        source = SOURCES[table]
+        if source.time_sql is None:
+            continue
+        sql, params = _in_period(source, rule, area, period)
+        grid = _hour_weekday(con, source, sql, params)
+        records: list[Record] = []
+        for hour in range(24):
+            record: Record = {"hour": hour}
+            for day, name in enumerate(WEEKDAYS, start=1):
+                record[name] = grid.get((hour, day), 0)
+            record["total"] = sum(_n(record[n]) for n in WEEKDAYS)
+            records.append(record)
+        total: Record = {"hour": TOTAL}
+        for name in (*WEEKDAYS, "total"):
+            total[name] = sum(_n(r[name]) for r in records)
+        records.append(total)
+        tables.append(
+            _make(
+                f"times.hour_weekday.{table}",
+                f"{source.label.capitalize()} by hour of day and day of week",
+                [
+                    ResultColumn("hour", "Hour", "text"),
+                    *(ResultColumn(d, d.capitalize(), "count") for d in WEEKDAYS),
+                    ResultColumn("total", "All days", "count"),
+                ],
+                records,
+                [table],
+                notes=["Hours in Europe/London time: hour 0 is midnight to 00:59."],
+                chart=ChartHint("heatmap", "hour", "weekday", "count", "When assaults happen"),
+            )
+        )
+    return tables
+
+
+def _hour_weekday(
+    con: duckdb.DuckDBPyConnection, source: Source, sql: str, params: list[object]
+) -> dict[tuple[int, int], int]:
+    found = _fetch(
+        con,
+        f"SELECT hour({source.time_sql}), isodow({source.time_sql}), count(*) FROM {sql} "  # noqa: S608
+        f"WHERE {source.time_sql} IS NOT NULL GROUP BY 1, 2",
+        params,
+    )
+    return {(int(h), int(d)): int(n) for h, d, n in found}
+
+
+# --- Context ------------------------------------------------------------------------------------
+
+_LEVELS = {
+    "lsoa": ("E01", "W01"),
+    "lad": ("E06", "E07", "E08", "E09", "W06"),
+    "csp": ("E22", "W14", "W15"),
+}
+_LEVEL_COLUMN = {"lsoa": "lsoa_code", "lad": "lad_code", "csp": "csp_code"}
+
+
+def _level_of(code: str) -> str | None:
+    for level, prefixes in _LEVELS.items():
+        if code.startswith(prefixes):
+            return level
+    return None
+
+
+def _violence_source(available: Sequence[str]) -> str | None:
+    for table in ("police_crime", "police_uk_street"):
+        if table in available:
+            return table
+    return None
+
+
+def context(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    populations: Mapping[str, int] | None = None,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Area indicators (aggregate-counts rows with a ``value``) beside the violence rate of the
+    same areas, with Spearman's rank correlation between them."""
+    pops = dict(populations or {})
+    available = _sources(con, sources)
+    table = _violence_source(available)
+    if table is None:
+        return []
+    source = SOURCES[table]
+    year = period.financial_year or periods.financial_year_of_month(period.last_month)
+    indicators = _fetch(
+        con,
+        "SELECT source, measure, area_code, arg_max(value, period) FROM aggregate_counts "
+        "WHERE value IS NOT NULL AND (financial_year IS NULL OR financial_year <= ?) "
+        "GROUP BY ALL ORDER BY 1, 2, 3",
+        [year],
+    )
+    if not indicators:
+        return []
+    sql, params = _in_period(source, rule, area, period)
+    in_scope = _areas_in_scope(con, area)
+    by_measure: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
+    for supplier, measure, code, value in indicators:
+        level = _level_of(code)
+        if level is None or code not in in_scope.get(level, set()):
+            continue
+        by_measure.setdefault((supplier, measure, level), []).append((code, float(value)))
+    tables: list[ResultTable] = []
+    summary: list[Record] = []
+    for (supplier, measure, level), values in sorted(by_measure.items()):
+        column = _LEVEL_COLUMN[level]
+        counts = dict(
+            _fetch(con, f"SELECT {column}, count(*) FROM {sql} GROUP BY 1", params)  # noqa: S608
+        )
+        records: list[Record] = [
+            {"area_code": code, "area_name": area.name_of(code), "indicator": value,
+             "count": int(counts.get(code, 0)), "population": pops.get(code)}
+            for code, value in values
+        ]  # fmt: skip
+        _derive_rate(records, None)
+        rho, p_value, n, against = _spearman(records)
+        summary.append(
+            {"source": supplier, "measure": measure, "level": level, "areas": n,
+             "against": against, "rho": rho, "p_value": p_value}
+        )  # fmt: skip
+        tables.append(
+            _make(
+                f"context.{measure}.{level}",
+                f"{measure} beside {source.label} by {level.upper()}",
+                [
+                    ResultColumn("area_code", "Code", "code"),
+                    ResultColumn("area_name", "Area", "text"),
+                    ResultColumn("indicator", measure, "number"),
+                    _COUNT,
+                    _POPULATION,
+                    _RATE,
+                ],
+                records,
+                [table, "aggregate_counts"],
+                notes=[
+                    f"Spearman's rank correlation with the {against}: "
+                    + ("not computable" if rho is None else f"{rho} (p = {p_value}, {n} areas)")
+                    + ". A correlation between areas says nothing about individuals or causes."
+                ],
+                chart=ChartHint("none", "indicator", against, None, measure),
+            )
+        )
+    tables.append(
+        _make(
+            "context.correlations",
+            "How area indicators go with violence (Spearman's rank correlation)",
+            [
+                ResultColumn("source", "Supplier", "code"),
+                ResultColumn("measure", "Indicator", "text"),
+                ResultColumn("level", "Areas", "code"),
+                ResultColumn("areas", "Number of areas", "number"),
+                ResultColumn("against", "Compared with", "text"),
+                ResultColumn("rho", "Spearman's rho", "number"),
+                ResultColumn("p_value", "p-value", "number"),
+            ],
+            summary,
+            [table, "aggregate_counts"],
+        )
+    )
+    return tables
+
+
+def _areas_in_scope(con: duckdb.DuckDBPyConnection, area: Area) -> dict[str, set[str]]:
+    """LSOAs, districts and CSPs of the area, as seen in any stored row of any source."""
+    scope: dict[str, set[str]] = {"lsoa": set(), "lad": set(), "csp": set()}
+    if area.csp:
+        condition, params = "csp_code = ?", [area.csp]
+    elif area.csps:
+        condition = f"csp_code IN ({', '.join('?' for _ in area.csps)})"
+        params = list(area.csps)
+    else:
+        condition, params = "csp_code IS NOT NULL", []
+    union = " UNION ".join(
+        f"SELECT DISTINCT lsoa_code, lad_code, csp_code FROM {table} WHERE {condition}"  # noqa: S608
+        for table in SOURCES
+    )
+    for lsoa, lad, csp in _fetch(con, union, params * len(SOURCES)):
+        for level, code in (("lsoa", lsoa), ("lad", lad), ("csp", csp)):
+            if code:
+                scope[level].add(code)
+    scope["csp"].update([area.csp] if area.csp else area.csps)
+    return scope
+
+
+def _spearman(records: list[Record]) -> tuple[float | None, float | None, int, str]:
+    with_rate = [r for r in records if isinstance(r.get("rate"), float | int)]
+    against = "rate per 1,000 people" if len(with_rate) >= 3 else "count"
+    chosen = with_rate if against != "count" else records
+    key = "rate" if against != "count" else "count"
+    xs = [float(r["indicator"]) for r in chosen]  # type: ignore[arg-type]
+    ys = [float(r[key]) for r in chosen]  # type: ignore[arg-type]
+    if len(chosen) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None, None, len(chosen), against
+    result = scipy_stats.spearmanr(xs, ys)
+    rho, p_value = float(result.statistic), float(result.pvalue)
+    if math.isnan(rho):
+        return None, None, len(chosen), against
+    return round(rho, 3), float(f"{p_value:.4g}"), len(chosen), against
+
+
+# --- The hidden picture (the Cardiff Model) -----------------------------------------------------
+
+
+def hidden_picture(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """Violence seen by A&E and ambulance services beside police-recorded violence, at aggregate
+    level only: each place's (CSP's, or for a CSP each LSOA's) and each weekday's share of the
+    health services' total beside its share of the police's, highlighting where health services
+    see proportionally more."""
+    available = _sources(con, sources)
+    police = _violence_source(available)
+    health = [t for t in HEALTH if t in available]
+    if police is None or not health:
+        return []
+    police_source = SOURCES[police]
+    police_sql, police_params = _in_period(police_source, rule, area, period)
+    health_parts = [_in_period(SOURCES[t], rule, area, period) for t in health]
+    column = "lsoa_code" if area.is_csp else "csp_code"
+    police_counts = dict(
+        _fetch(con, f"SELECT {column}, count(*) FROM {police_sql} GROUP BY 1", police_params)  # noqa: S608
+    )
+    health_counts: dict[str | None, int] = {}
+    for sql, params in health_parts:
+        for code, n in _fetch(con, f"SELECT {column}, count(*) FROM {sql} GROUP BY 1", params):  # noqa: S608
+            health_counts[code] = health_counts.get(code, 0) + int(n)
+    if area.is_csp:
+        codes = sorted(c for c in set(police_counts) | set(health_counts) if c is not None)
+    else:
+        codes = list(area.csps) or sorted(
+            c for c in set(police_counts) | set(health_counts) if c is not None
+        )
+    records: list[Record] = [
+        {"area_code": c, "area_name": area.name_of(c), "police": int(police_counts.get(c, 0)),
+         "health": int(health_counts.get(c, 0))}
+        for c in codes
+    ]  # fmt: skip
+    records.append(
+        {"area_code": area.code, "area_name": TOTAL,
+         "police": sum(_n(r["police"]) for r in records),
+         "health": sum(_n(r["health"]) for r in records)}
+    )  # fmt: skip
+    tables_used = [police, *health]
+    level = "LSOA" if area.is_csp else "CSP"
+    columns = [
+        ResultColumn("police", "Police-recorded", "count"),
+        ResultColumn("health", "Seen by A&E or ambulance", "count"),
+        ResultColumn("police_share", "Share of police-recorded (%)", "percent"),
+        ResultColumn("health_share", "Share of health-seen (%)", "percent"),
+        ResultColumn("difference", "Difference (percentage points)", "number"),
+        ResultColumn("health_sees_more", "Health sees proportionally more", "text"),
+    ]
+    highlight_note = (
+        f"Highlighted where the health services' share is at least {HIGHLIGHT_RATIO} times the "
+        f"police's, with at least {HIGHLIGHT_MIN} seen by health services."
+    )
+    place_table = _make(
+        f"hidden_picture.{level.lower()}",
+        f"Violence seen by health services and by the police, by {level}",
+        [ResultColumn("area_code", "Code", "code"), ResultColumn("area_name", "Area", "text"),
+         *columns],
+        records,
+        tables_used,
+        notes=[
+            f"Police: {police_source.label}. Health: "
+            + " and ".join(SOURCES[t].label for t in health)
+            + ". Rows without a place in the area are left out of both.",
+            highlight_note,
+        ],
+        chart=ChartHint("bar", "area_name", "difference", None, "Health share minus police share"),
+    )  # fmt: skip
+    tables = [place_table]
+    if police == "police_crime":
+        tables.append(
+            _hidden_weekday(con, police_sql, police_params, health, health_parts, tables_used)
+        )
+    return tables
+
+
+def _hidden_weekday(
+    con: duckdb.DuckDBPyConnection,
+    police_sql: str,
+    police_params: list[object],
+    health: list[str],
+    health_parts: list[tuple[str, list[object]]],
+    tables_used: list[str],
+) -> ResultTable:
+    police_days = dict(
+        _fetch(
+            con,
+            f"SELECT isodow(offence_date), count(*) FROM {police_sql} "  # noqa: S608
+            "WHERE offence_date IS NOT NULL GROUP BY 1",
+            police_params,
+        )
+    )
+    health_days: dict[int, int] = {}
+    for table, (sql, params) in zip(health, health_parts, strict=True):
+        moment = SOURCES[table].time_sql
+        for day, n in _fetch(
+            con,
+            f"SELECT isodow({moment}), count(*) FROM {sql} WHERE {moment} IS NOT NULL GROUP BY 1",  # noqa: S608
+            params,
+        ):
+            health_days[int(day)] = health_days.get(int(day), 0) + int(n)
+    records: list[Record] = [
+        {"weekday": name.capitalize(), "police": int(police_days.get(day, 0)),
+         "health": int(health_days.get(day, 0))}
+        for day, name in enumerate(WEEKDAYS, start=1)
+    ]  # fmt: skip
+    records.append(
+        {"weekday": TOTAL, "police": sum(_n(r["police"]) for r in records),
+         "health": sum(_n(r["health"]) for r in records)}
+    )  # fmt: skip
+    return _make(
+        "hidden_picture.weekday",
+        "Violence seen by health services and by the police, by day of the week",
+        [
+            ResultColumn("weekday", "Day", "text"),
+            ResultColumn("police", "Police-recorded", "count"),
+            ResultColumn("health", "Seen by A&E or ambulance", "count"),
+            ResultColumn("police_share", "Share of police-recorded (%)", "percent"),
+            ResultColumn("health_share", "Share of health-seen (%)", "percent"),
+            ResultColumn("difference", "Difference (percentage points)", "number"),
+            ResultColumn("health_sees_more", "Health sees proportionally more", "text"),
+        ],
+        records,
+        tables_used,
+        notes=[
+            "Police records carry the day of the offence but no time of day, so hours cannot be "
+            "compared; the health services' hours are in the times section. Police rows without "
+            "an offence date are left out."
+        ],
+        chart=ChartHint("bar", "weekday", "difference", None, "Health share minus police share"),
+    )
+
+
+# --- Success measures as a table ----------------------------------------------------------------
+
+_MEASURE_COLUMNS = [
+    ResultColumn("measure", "Measure", "code"),
+    ResultColumn("cohort", "Cohort", "code"),
+    ResultColumn("area_code", "Code", "code"),
+    ResultColumn("area_name", "Area", "text"),
+    ResultColumn("area_level", "Level", "code"),
+    ResultColumn("baseline_count", "Baseline year", "count"),
+    ResultColumn("current_count", "Year", "count"),
+    ResultColumn("volume_change", "Change", "number"),
+    ResultColumn("percent_change", "Change (%)", "percent"),
+    ResultColumn("baseline_location_unknown", "Baseline: no location", "count"),
+    ResultColumn("current_location_unknown", "Year: no location", "count"),
+    ResultColumn("baseline_located_outside", "Baseline: outside the CSPs", "count"),
+    ResultColumn("current_located_outside", "Year: outside the CSPs", "count"),
+    ResultColumn("rate_per", "Rates per", "number"),
+    ResultColumn("baseline_population", "Baseline population", "number"),
+    ResultColumn("current_population", "Population", "number"),
+    ResultColumn("baseline_rate", "Baseline rate", "rate"),
+    ResultColumn("current_rate", "Rate", "rate"),
+    ResultColumn("p_value", "p-value of the change", "number"),
+    ResultColumn("note", "Note", "text"),
+]
+
+
+def measure_rows_table(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str = "measures.success",
+    title: str = "Success measures",
+    baseline_year: str,
+    year: str,
+    sources: Sequence[str] = ("police_crime", "hospital_admissions"),
+) -> ResultTable:
+    """``measures.success_measures`` rows (every area) as a table."""
+    records: list[Record] = []
+    for row in rows:
+        record: Record = {c.name: row.get(c.name) for c in _MEASURE_COLUMNS}
+        for breakdown in ("location_unknown", "located_outside"):
+            values = row.get(breakdown) or {}
+            record[f"baseline_{breakdown}"] = values.get("baseline")
+            record[f"current_{breakdown}"] = values.get("current")
+        records.append(record)
+    return _make(
+        key,
+        f"{title}: {baseline_year} against {year}",
+        _MEASURE_COLUMNS,
+        records,
+        list(sources),
+        notes=[
+            "Rates per 100,000 people (per 1,000,000 for homicide). Percentage changes are "
+            "rounded half away from zero. Under 25 means aged 0–24."
+        ],
+        chart=ChartHint("bar", "measure", "percent_change", "cohort", "Change since the baseline"),
+    )
+
+
+def measures_section(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    partnership_area: Area,
+    period: Period,
+    baseline_year: str = "2019/20",
+    populations: measures.Populations | None = None,
+    settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
+) -> list[ResultTable]:
+    """The Home Office success measures, baseline against the period's financial year, for the
+    partnership and every CSP (so that disclosure control can protect one CSP's figures)."""
+    year = period.financial_year
+    if year is None:
+        return []
+    rows = measures.success_measures(
+        con,
+        baseline_year=baseline_year,
+        year=year,
+        partnership_area=(partnership_area.code, partnership_area.name),
+        csp_areas=dict(partnership_area.csps),
+        populations=populations,
+        settings=settings,
+    )
+    return [measure_rows_table(rows, baseline_year=baseline_year, year=year)]
+
+
+# --- Assessments --------------------------------------------------------------------------------
+
+
+def _sections(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    populations: Mapping[str, int] | None,
+    top: int,
+    sources: list[str],
+    whole: Area,
+    baseline_year: str,
+    measure_populations: measures.Populations | None,
+) -> dict[str, list[ResultTable]]:
+    return {
+        "trends": trends(con, rule=rule, area=area, period=period, sources=sources),
+        "places": places(
+            con, rule=rule, area=area, period=period, populations=populations, top=top,
+            sources=sources,
+        ),
+        "people": people(con, rule=rule, area=area, period=period, sources=sources),
+        "times": times(con, rule=rule, area=area, period=period, sources=sources),
+        "context": context(
+            con, rule=rule, area=area, period=period, populations=populations, sources=sources
+        ),
+        "hidden_picture": hidden_picture(
+            con, rule=rule, area=area, period=period, sources=sources
+        ),
+        "measures": measures_section(
+            con, partnership_area=whole, period=period, baseline_year=baseline_year,
+            populations=measure_populations,
+        ),
+    }  # fmt: skip
+
+
+def assessment(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period | str,
+    populations: Mapping[str, int] | None = None,
+    partnership: str = "",
+    imports: Sequence[str] = (),
+    definition_version: str | None = None,
+    baseline_year: str = "2019/20",
+    measure_populations: measures.Populations | None = None,
+    partnership_area: Area | None = None,
+    top: int = 10,
+    built_at: str | None = None,
+) -> Assessment:
+    """Every table of the strategic needs assessment for the area and period, by section
+    (``SECTIONS``). ``partnership_area`` is the whole partnership when ``area`` is a CSP (for
+    the success measures, which always cover every CSP); by default ``area`` itself."""
+    period = parse_period(period) if isinstance(period, str) else period
+    whole = partnership_area or (area if not area.is_csp else Area(area.code, area.name, area.csps))
+    sources = available_sources(con)
+    with _selections(con, rule, sources):
+        sections = _sections(
+            con, rule=rule, area=area, period=period, populations=populations, top=top,
+            sources=sources, whole=whole, baseline_year=baseline_year,
+            measure_populations=measure_populations,
+        )  # fmt: skip
+    provenance = Provenance(
+        partnership=partnership,
+        area_code=area.code,
+        area_name=area.name,
+        period=period.label,
+        definition_version=definition_version or rule.version,
+        imports=tuple(sorted(imports)),
+        built_at=built_at or datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return Assessment(provenance=provenance, sections=sections)
+
+
+def comparison(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    populations: Mapping[str, int] | None = None,
+    partnership_code: str = "",
+    partnership_name: str = "",
+    sources: Iterable[str] | None = None,
+) -> list[ResultTable]:
+    """For a CSP: its count, share of the partnership, rate and change on a year earlier, beside
+    every other CSP and the partnership (the total row)."""
+    if area.csp is None:
+        raise ValueError("a comparison is made for a CSP")
+    pops = dict(populations or {})
+    whole = Area(partnership_code or area.code, partnership_name, area.csps, names=area.names)
+    earlier = period.year_earlier()
+    tables: list[ResultTable] = []
+    for table in _sources(con, sources):
+        source = SOURCES[table]
+        counts = []
+        for when in (period, earlier):
+            sql, params = _in_period(source, rule, whole, when)
+            grouped = _fetch(
+                con,
+                f"SELECT csp_code, NULL, lsoa_code, count(*) FROM {sql} GROUP BY ALL",  # noqa: S608
+                params,
+            )
+            counts.append(_located_rows(grouped, whole))
+        (now, now_unknown, now_outside), (before, before_unknown, before_outside) = counts
+        order = [area.csp, *(c for c in area.csps if c != area.csp)]
+        records: list[Record] = [
+            {"area_code": c, "area_name": area.name_of(c),
+             "level": "This CSP" if c == area.csp else "Other CSP",
+             "count": now.get(c, 0), "previous": before.get(c, 0), "population": pops.get(c)}
+            for c in order
+        ]  # fmt: skip
+        records.append(
+            {"area_code": "", "area_name": LOCATION_UNKNOWN, "level": "",
+             "count": now_unknown, "previous": before_unknown}
+        )  # fmt: skip
+        records.append(
+            {"area_code": "", "area_name": OUTSIDE, "level": "",
+             "count": now_outside, "previous": before_outside}
+        )  # fmt: skip
+        records.append(
+            {"area_code": whole.code, "area_name": partnership_name or TOTAL,
+             "level": "Partnership", "count": sum(now.values()) + now_unknown + now_outside,
+             "previous": sum(before.values()) + before_unknown + before_outside,
+             "population": pops.get(whole.code)}
+        )  # fmt: skip
+        tables.append(
+            _make(
+                f"comparison.{table}",
+                f"{area.name} beside the partnership and the other CSPs: {source.label}",
+                [
+                    ResultColumn("area_code", "Code", "code"),
+                    ResultColumn("area_name", "Area", "text"),
+                    ResultColumn("level", "Level", "text"),
+                    _COUNT,
+                    _SHARE,
+                    _POPULATION,
+                    _RATE,
+                    ResultColumn("previous", f"A year earlier ({earlier.label})", "count"),
+                    ResultColumn("change", "Change", "number"),
+                    ResultColumn("percent_change", "Change (%)", "percent"),
+                ],
+                records,
+                [table],
+                notes=[f"Shares are of the partnership's total for {period.label}."],
+                chart=ChartHint("bar", "area_name", "rate", "level", "Rate per 1,000 people"),
+            )
+        )
+    return tables
+
+
+def locality_profile(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period | str,
+    populations: Mapping[str, int] | None = None,
+    partnership: str = "",
+    partnership_code: str = "",
+    partnership_name: str = "",
+    imports: Sequence[str] = (),
+    definition_version: str | None = None,
+    baseline_year: str = "2019/20",
+    measure_populations: measures.Populations | None = None,
+    top: int = 10,
+    built_at: str | None = None,
+) -> Assessment:
+    """A CSP's locality profile: the assessment's tables for the CSP, and a ``comparison``
+    section setting it beside the partnership and every other CSP."""
+    period = parse_period(period) if isinstance(period, str) else period
+    whole = Area(partnership_code, partnership_name, area.csps, names=area.names)
+    with _selections(con, rule, available_sources(con)):
+        return _locality_profile(
+            con, rule=rule, area=area, period=period, whole=whole, populations=populations,
+            partnership=partnership, partnership_code=partnership_code,
+            partnership_name=partnership_name, imports=imports,
+            definition_version=definition_version, baseline_year=baseline_year,
+            measure_populations=measure_populations, top=top, built_at=built_at,
+        )  # fmt: skip
+
+
+def _locality_profile(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    whole: Area,
+    populations: Mapping[str, int] | None,
+    partnership: str,
+    partnership_code: str,
+    partnership_name: str,
+    imports: Sequence[str],
+    definition_version: str | None,
+    baseline_year: str,
+    measure_populations: measures.Populations | None,
+    top: int,
+    built_at: str | None,
+) -> Assessment:
+    profile = assessment(
+        con,
+        rule=rule,
+        area=area,
+        period=period,
+        populations=populations,
+        partnership=partnership,
+        imports=imports,
+        definition_version=definition_version,
+        baseline_year=baseline_year,
+        measure_populations=measure_populations,
+        partnership_area=whole,
+        top=top,
+        built_at=built_at,
+    )
+    sections = dict(profile.sections)
+    sections["comparison"] = comparison(
+        con,
+        rule=rule,
+        area=area,
+        period=period,
+        populations=populations,
+        partnership_code=partnership_code,
+        partnership_name=partnership_name,
+    )
+    return Assessment(provenance=profile.provenance, sections=sections)
+
+
+# --- Public versions ----------------------------------------------------------------------------
+
+PUBLIC_NOTE = (
+    "Counts from 1 to {threshold} are shown as {symbol} and others are rounded to the nearest "
+    "{rounding}, to protect the people they describe; shares and rates use the published figures."
+)
+
+
+def public_version(
+    table: ResultTable, policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY
+) -> ResultTable:
+    """The table as it may be published (contracts.md section 4).
+
+    Tables drawn only from already-public sources are returned as they are (marked public).
+    Otherwise every ``count`` column is controlled — with secondary suppression along the total
+    row and total column where the table has them — and shares, rates and changes are recomputed
+    from the published counts (suppressed with them). Raises ``DisclosureError`` if a count from 1
+    to the threshold would still be published.
+    """
+    if table.public:
+        return table
+    if not disclosure.needs_control(table.source_tables):
+        return replace(table, public=True)
+    records = table.as_records()
+    recipe = _recipe_for(table.key) or _Recipe(_derive_nothing)
+    counts = [c.name for c in table.columns if c.kind == "count" and c.name != recipe.total_column]
+    if table.key.startswith("measures."):
+        records = _public_measures(records, policy)
+    elif records and counts:
+        body = records[:-1] if recipe.total_row else records
+        cells = [[_as_count(r[c]) for c in counts] for r in body]
+        if cells:
+            published = disclosure.apply_to_table(
+                cells,
+                policy=policy,
+                row_totals=recipe.total_column is not None,
+                column_totals=recipe.total_row,
+            )
+            for record, row in zip(body, published.cells, strict=True):
+                record.update(zip(counts, row, strict=True))
+            if recipe.total_column is not None and published.row_totals is not None:
+                for record, value in zip(body, published.row_totals, strict=True):
+                    record[recipe.total_column] = value
+            if recipe.total_row and published.column_totals is not None:
+                records[-1].update(zip(counts, published.column_totals, strict=True))
+                if recipe.total_column is not None:
+                    records[-1][recipe.total_column] = published.grand_total
+        else:
+            for record in records:  # only a total row
+                for name in [*counts, *([recipe.total_column] if recipe.total_column else [])]:
+                    record[name] = policy.publish(_as_count(record[name]))
+        recipe.derive(records, policy.symbol)
+        if recipe.drop_suppressed:
+            records = [r for r in records if not any(policy.is_suppressed(r[c]) for c in counts)]
+    every_count = [c.name for c in table.columns if c.kind == "count"]
+    disclosure.assert_no_small_numbers(
+        [[r[c] for c in every_count] for r in records], policy=policy
+    )
+    names = [c.name for c in table.columns]
+    note = PUBLIC_NOTE.format(
+        threshold=policy.threshold, symbol=policy.symbol, rounding=policy.rounding
+    )
+    return replace(
+        table,
+        rows=tuple(tuple(r.get(n) for n in names) for r in records),
+        notes=(*table.notes, note),
+        public=True,
+    )
+
+
+def _as_count(value: Value) -> int | None:
+    if value is None or isinstance(value, str):
+        return None
+    return int(value)
+
+
+def _public_measures(records: list[Record], policy: disclosure.DisclosurePolicy) -> list[Record]:
+    """Measure rows through ``disclosure.apply_to_measures`` (secondary suppression across the
+    partnership and its CSPs), back into records."""
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        row: dict[str, Any] = dict(record)
+        row["unknown_age"] = None
+        for breakdown in ("location_unknown", "located_outside"):
+            base, now = record.get(f"baseline_{breakdown}"), record.get(f"current_{breakdown}")
+            row[breakdown] = None if base is None else {"baseline": base, "current": now}
+        rows.append(row)
+    public = disclosure.apply_to_measures(rows, policy=policy)
+    out: list[Record] = []
+    for row in public:
+        record = {k: v for k, v in row.items() if k not in ("location_unknown", "located_outside")}
+        for breakdown in ("location_unknown", "located_outside"):
+            values = row.get(breakdown) or {}
+            record[f"baseline_{breakdown}"] = values.get("baseline")
+            record[f"current_{breakdown}"] = values.get("current")
+        out.append(record)
+    return out
+
+
+def public_assessment(
+    exact: Assessment, policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY
+) -> Assessment:
+    """Every table of an assessment through ``public_version``."""
+    return Assessment(
+        provenance=replace(exact.provenance, disclosure_policy=_policy_label(policy)),
+        sections={
+            name: [public_version(t, policy) for t in tables]
+            for name, tables in exact.sections.items()
+        },
+    )
+
+
+def _policy_label(policy: disclosure.DisclosurePolicy) -> str:
+    return (
+        f"threshold {policy.threshold}, rounding {policy.rounding}, symbol {policy.symbol!r}, "
+        f"secondary {'on' if policy.secondary else 'off'}"
+    )

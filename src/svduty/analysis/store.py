@@ -1,0 +1,305 @@
+"""Stored assessments: computed once in the background, read by pages and documents.
+
+An assessment (or, for a CSP, its locality profile) is computed from the partnership's live
+imports under its current local definition, and stored as JSON under
+``$SVDUTY_HOME/results/<partnership>/``, keyed by area, period, definition version and a
+fingerprint of the live import ids — exact and public (disclosure-controlled) versions side by
+side. A new import or a new definition version changes the key, so a stale result is never read;
+``refresh`` (the ``analysis-refresh`` job, ``svduty.analysis.jobs``) recomputes from the
+analytic store without re-importing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+
+from svduty.analysis import disclosure, periods, sna
+from svduty.analysis.definitions import DEFAULT_RULE, Rule, RuleError, validate_rule
+from svduty.analysis.results import Assessment, from_json, to_json
+from svduty.partnership.models import Partnership
+
+__all__ = [
+    "build_assessment",
+    "current_rule",
+    "import_fingerprint",
+    "live_import_ids",
+    "refresh",
+    "result_path",
+    "stored_assessment",
+]
+
+
+def results_dir(partnership: Partnership) -> Path:
+    """Where the partnership's stored assessments live."""
+    return Path(settings.STORE_DIR).parent / "results" / partnership.slug
+
+
+def live_import_ids(partnership: Partnership) -> list[str]:
+    """Ids of the partnership's live (completed) imports, sorted."""
+    from svduty.datasets.models import Import
+    from svduty.datasets.queries import LIVE_STATUSES
+
+    ids = Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES).values_list(
+        "id", flat=True
+    )
+    return sorted(str(i) for i in ids)
+
+
+def import_fingerprint(import_ids: list[str]) -> str:
+    """A short fingerprint of a set of import ids."""
+    return hashlib.sha256("\n".join(sorted(import_ids)).encode()).hexdigest()[:16]
+
+
+def current_rule(partnership: Partnership) -> Rule:
+    """The latest version of the partnership's local definition as a rule (the default rule
+    when it has none, or its rule is empty)."""
+    latest = partnership.local_definitions.order_by("-version").first()
+    if latest is None or not latest.rule:
+        return DEFAULT_RULE
+    try:
+        return validate_rule(latest.rule)
+    except RuleError:
+        return DEFAULT_RULE
+
+
+def _definition_label(partnership: Partnership) -> str:
+    from svduty.analysis.queries import definition_label
+
+    return definition_label(partnership)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.+-]+", "-", text)
+
+
+def result_path(
+    partnership: Partnership,
+    *,
+    area: str,
+    period: str,
+    definition_version: str,
+    fingerprint: str,
+    public: bool,
+) -> Path:
+    """The file holding one stored assessment."""
+    name = "__".join(
+        [_safe(area), _safe(period), _safe(definition_version), fingerprint,
+         "public" if public else "exact"]
+    )  # fmt: skip
+    return results_dir(partnership) / f"{name}.json"
+
+
+def _names(partnership: Partnership, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Names of the districts and LSOAs the partnership's data mentions."""
+    from svduty.geography.models import Area
+
+    codes: set[str] = set()
+    for table in sna.SOURCES:
+        for lad, lsoa in con.execute(
+            f"SELECT DISTINCT lad_code, lsoa_code FROM {table}"  # noqa: S608 - our table names
+        ).fetchall():
+            codes.update(c for c in (lad, lsoa) if c)
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def _populations(partnership: Partnership, codes: set[str], year: int) -> dict[str, int]:
+    """All-ages populations by area code: the latest year loaded up to ``year`` (else the
+    earliest after it)."""
+    from svduty.geography.models import Population
+
+    rows = Population.objects.filter(area__code__in=codes, age_band="all").values_list(
+        "area__code", "year", "count"
+    )
+    chosen: dict[str, tuple[tuple[int, int], int]] = {}
+    for code, loaded, count in rows:
+        # Prefer the closest year not after ``year``; a later one only when nothing earlier.
+        score = (1, loaded) if loaded <= year else (0, -loaded)
+        if code not in chosen or score > chosen[code][0]:
+            chosen[code] = (score, count)
+    return {code: count for code, (_score, count) in chosen.items()}
+
+
+def build_assessment(
+    partnership: Partnership, *, area: str, period: str, public: bool = False
+) -> Assessment:
+    """Compute the assessment (the partnership's area) or locality profile (a CSP) now."""
+    from svduty.analysis import queries
+    from svduty.datasets.queries import analytic_connection
+
+    chosen = sna.parse_period(period)
+    csps = queries.csp_areas_of(partnership)
+    pfa = partnership.police_force_area
+    if area not in (pfa.code, *csps):
+        raise ValueError(
+            f"{area} is not the partnership's area or one of its CSPs "
+            f"({', '.join([pfa.code, *csps])})"
+        )
+    rule = current_rule(partnership)
+    imports = live_import_ids(partnership)
+    fy = chosen.financial_year or periods.financial_year_of_month(chosen.last_month)
+    baseline = "2019/20" if fy > "2019/20" else periods.label(periods.start_year(fy) - 1)
+    con = analytic_connection(partnership)
+    try:
+        names = _names(partnership, con)
+        whole = sna.Area(code=pfa.code, name=pfa.name, csps=csps, names=names)
+        populations = _populations(partnership, {pfa.code, *csps, *names}, periods.start_year(fy))
+        measure_populations = queries.populations_of(partnership, list(csps), [baseline, fy])
+        common: dict[str, Any] = {
+            "rule": rule,
+            "period": chosen,
+            "populations": populations,
+            "partnership": partnership.slug,
+            "imports": imports,
+            "definition_version": _definition_label(partnership),
+            "baseline_year": baseline,
+            "measure_populations": measure_populations,
+        }
+        if area == pfa.code:
+            built = sna.assessment(con, area=whole, **common)
+        else:
+            built = sna.locality_profile(
+                con, area=whole.for_csp(area), partnership_code=pfa.code,
+                partnership_name=pfa.name, **common,
+            )  # fmt: skip
+        built = _with_local_measures(built, con, partnership, rule, baseline, chosen, csps)
+    finally:
+        con.close()
+    return sna.public_assessment(built, disclosure.DEFAULT_POLICY) if public else built
+
+
+def _with_local_measures(
+    built: Assessment,
+    con: duckdb.DuckDBPyConnection,
+    partnership: Partnership,
+    rule: Rule,
+    baseline: str,
+    period: sna.Period,
+    csps: dict[str, str],
+) -> Assessment:
+    """Add the partnership's local measures (if any) to the measures section."""
+    from svduty.analysis import local_measures
+    from svduty.analysis.models import LocalMeasureSet
+
+    latest = LocalMeasureSet.objects.filter(partnership=partnership).order_by("-version").first()
+    if latest is None or period.financial_year is None:
+        return built
+    spec = local_measures.validate_local_measures(latest.spec)
+    if not spec.measures:
+        return built
+    pfa = partnership.police_force_area
+    rows = local_measures.compute_local_measures(
+        con,
+        spec=spec,
+        rule=rule,
+        baseline_year=baseline,
+        year=period.financial_year,
+        partnership_area=(pfa.code, pfa.name),
+        csp_areas=csps,
+    )
+    table = local_measures.local_measures_table(
+        rows, baseline_year=baseline, year=period.financial_year
+    )
+    sections = dict(built.sections)
+    sections["measures"] = [*sections.get("measures", []), table]
+    return Assessment(provenance=built.provenance, sections=sections)
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _store_both(partnership: Partnership, *, area: str, period: str) -> dict[bool, Path]:
+    """Compute the exact assessment once and store it with its public version."""
+    key = {
+        "area": area,
+        "period": sna.parse_period(period).label,
+        "definition_version": _definition_label(partnership),
+        "fingerprint": import_fingerprint(live_import_ids(partnership)),
+    }
+    exact = build_assessment(partnership, area=area, period=period)
+    public = sna.public_assessment(exact, disclosure.DEFAULT_POLICY)
+    paths = {}
+    for is_public, built in ((False, exact), (True, public)):
+        paths[is_public] = result_path(partnership, public=is_public, **key)
+        _write(paths[is_public], to_json(built))
+    return paths
+
+
+def stored_assessment(
+    partnership: Partnership,
+    *,
+    area: str,
+    period: str,
+    public: bool,
+    compute_if_missing: bool = True,
+) -> Assessment | None:
+    """The stored assessment for the partnership's current data and definition; computed and
+    stored first when missing (unless ``compute_if_missing`` is False: then None)."""
+    label = sna.parse_period(period).label
+    path = result_path(
+        partnership,
+        area=area,
+        period=label,
+        definition_version=_definition_label(partnership),
+        fingerprint=import_fingerprint(live_import_ids(partnership)),
+        public=public,
+    )
+    if not path.exists():
+        if not compute_if_missing:
+            return None
+        path = _store_both(partnership, area=area, period=label)[public]
+    return from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _latest_year(partnership: Partnership) -> str:
+    from datetime import date
+
+    from svduty.analysis.queries import latest_year_with_data
+
+    return latest_year_with_data(partnership) or periods.financial_year_of(date.today())
+
+
+def refresh(
+    partnership: Partnership,
+    *,
+    period: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict[str, Any]:
+    """Recompute and store the partnership's assessment and every CSP's locality profile for
+    ``period`` (default: the latest financial year with police-crime data), then remove stored
+    results that no longer match the live imports or the definition."""
+    from svduty.analysis.queries import csp_areas_of
+
+    label = sna.parse_period(period).label if period else _latest_year(partnership)
+    areas = [partnership.police_force_area.code, *csp_areas_of(partnership)]
+    written: list[Path] = []
+    for number, area in enumerate(areas, start=1):
+        written += _store_both(partnership, area=area, period=label).values()
+        if progress is not None:
+            progress(number / len(areas), f"{area} {label}")
+    current = f"__{_safe(_definition_label(partnership))}__"
+    current += import_fingerprint(live_import_ids(partnership))
+    removed = 0
+    for old in results_dir(partnership).glob("*.json"):
+        if current not in old.name:
+            old.unlink(missing_ok=True)
+            removed += 1
+    return {"period": label, "areas": areas, "stored": len(written), "removed": removed}
