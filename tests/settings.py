@@ -22,3 +22,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Imports and definition changes queue a recomputation of the stored analysis results; tests that
+# are about that turn it back on.
+ANALYSIS_AUTO_REFRESH = False

@@ -117,8 +117,9 @@ def test_a_csp_is_stored_as_its_locality_profile(partnership: Partnership) -> No
 
 
 def test_refresh_runs_as_a_job_after_commit_and_drops_stale_results(
-    partnership: Partnership, django_capture_on_commit_callbacks: Any
+    partnership: Partnership, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
+    settings.ANALYSIS_AUTO_REFRESH = True
     import_crimes(partnership, [{}] * 10)
     stale = store.results_dir(partnership) / f"old__2023-24__x__{uuid.uuid4().hex[:16]}__exact.json"
     stale.parent.mkdir(parents=True, exist_ok=True)
@@ -134,3 +135,37 @@ def test_refresh_runs_as_a_job_after_commit_and_drops_stale_results(
     assert store.stored_assessment(
         partnership, area=SOUTH, period="2023/24", public=True, compute_if_missing=False
     )
+
+
+def test_an_import_a_rollback_and_a_new_definition_each_queue_one_refresh(
+    partnership: Partnership, django_capture_on_commit_callbacks: Any, settings: Any, tmp_path: Path
+) -> None:
+    from svduty.datasets import actions
+    from svduty.partnership.actions import record_local_definition
+
+    settings.ANALYSIS_AUTO_REFRESH = True
+    # Queued, not run: the worker would pick them up.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    aggregate = tmp_path / "counts.csv"
+    aggregate.write_text(
+        "source,measure,area_code,period,count\nhes,admissions-sharp-object,E23000099,2023/24,12\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record = actions.import_files(
+            partnership=partnership, kind="aggregate-counts", paths=[aggregate], by=None
+        )
+    assert record.status == Import.Status.COMPLETED, record.findings
+    queued = Job.objects.filter(kind=REFRESH, partnership_slug=partnership.slug)
+    assert queued.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.rollback_import(record=record, by=None)
+        record_local_definition(
+            partnership=partnership, text="v2", agreed_by="", agreed_on=None, by=None
+        )
+    assert queued.count() == 1  # the refresh still waiting will see both changes
+    queued.update(status=Job.Status.SUCCEEDED)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_local_definition(
+            partnership=partnership, text="v3", agreed_by="", agreed_on=None, by=None
+        )
+    assert queued.count() == 2

@@ -36,6 +36,14 @@ def schedule_refresh(
         return
 
     def start() -> None:
+        waiting = Job.objects.filter(
+            kind=REFRESH,
+            partnership_slug=partnership.slug,
+            status=Job.Status.QUEUED,
+            params__period=period or "",
+        )
+        if background and waiting.exists():
+            return  # a refresh not yet started will read the data as it is by then
         start_job(
             kind=REFRESH,
             params={"partnership": partnership.slug, "period": period or ""},

@@ -352,7 +352,15 @@ def _finish(record: Import, result: ImportResult, *, by: User | None) -> Import:
             )
             + (f", replacing import {replaced[0].pk}" if replaced else ""),
         )
+        _refresh_results(record.partnership)
     return record
+
+
+def _refresh_results(partnership: Partnership) -> None:
+    """Recompute the stored analysis results once the live data has changed (after commit)."""
+    from svduty.analysis.jobs import schedule_refresh
+
+    schedule_refresh(partnership)
 
 
 def _imports_replaced_by(record: Import) -> list[Import]:
@@ -386,6 +394,7 @@ def rollback_import(*, record: Import, by: User | None) -> Import:
         by=by,
         summary=f"Rolled back import {record.pk} of {record.kind}",
     )
+    _refresh_results(record.partnership)
     return record
 
 
@@ -449,6 +458,7 @@ def purge_expired(*, dry_run: bool, by: User | None = None) -> list[Import]:
         _remove_files(record)
         if record.status == Import.Status.COMPLETED:
             record.status = Import.Status.ROLLED_BACK
+            _refresh_results(record.partnership)
         record.raw_purged_at = now
         record.save()
         audit.record(

@@ -98,7 +98,10 @@ def build_demo(
     from django.test.utils import override_settings
 
     # The demo's reminders and notifications are not for anyone's inbox or console.
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    # Stored analysis results are computed once, at the end, not after each of its imports.
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", ANALYSIS_AUTO_REFRESH=False
+    ):
         _build(echo=echo, scale=scale)
     return True
 
@@ -122,6 +125,10 @@ def _build(*, echo: Callable[[str], Any], scale: float) -> None:
         echo(f"Adding demo records: {module_name.split('.')[1]}…")
         getattr(module, function_name)(partnership=partnership, by=users["demo-lead"])
     _record_local_definition(partnership)
+    echo("Computing the strategic needs assessment and locality profiles…")
+    from svduty.analysis.store import refresh
+
+    refresh(partnership)
 
 
 def remove_demo() -> None:

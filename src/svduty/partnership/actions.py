@@ -422,6 +422,9 @@ def record_local_definition(
         obj=definition,
         by=_actor(by),
     )
+    from svduty.analysis.jobs import schedule_refresh
+
+    schedule_refresh(partnership)
     return definition
 
 
