@@ -172,9 +172,36 @@ def build_assessment(
                 partnership_name=pfa.name, **common,
             )  # fmt: skip
         built = _with_local_measures(built, con, partnership, rule, baseline, chosen, csps)
+        built = _with_hotspots(built, con, rule, chosen, None if area == pfa.code else area)
     finally:
         con.close()
     return sna.public_assessment(built, disclosure.DEFAULT_POLICY) if public else built
+
+
+def _with_hotspots(
+    built: Assessment,
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    period: sna.Period,
+    csp_code: str | None,
+) -> Assessment:
+    """Add the hotspot grid and its pattern over the last five years to the places section."""
+    from svduty.analysis import hotspots
+
+    first_year = int(period.first_month[:4]) - 4
+    tables = hotspots.hotspot_tables(
+        con,
+        rule=rule,
+        first_month=period.first_month,
+        last_month=period.last_month,
+        csp_code=csp_code,
+        history_first_month=f"{first_year}{period.first_month[4:]}",
+    )
+    if not tables:
+        return built
+    sections = {name: list(found) for name, found in built.sections.items()}
+    sections.setdefault("places", []).extend(tables)
+    return Assessment(provenance=built.provenance, sections=sections)
 
 
 def _with_local_measures(
