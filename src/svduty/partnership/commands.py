@@ -251,7 +251,7 @@ def definition_add(
         try:
             data = yaml.safe_load(rule_file.read_text(encoding="utf-8"))
             rule = validate_rule(data).to_json()
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             raise InputRefused(f"{rule_file}: not valid YAML or JSON ({exc})") from exc
         except RuleError as exc:
             raise InputRefused(f"{rule_file}: " + "; ".join(exc.problems)) from exc

@@ -310,7 +310,8 @@ class DefinitionForm(GovukForm):
             return {}
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, ValueError, OverflowError) as error:
+            # safe_load raises ValueError for a scalar that looks like a date and is not one
             mark = getattr(error, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise ValidationError(f"The rule is not valid YAML or JSON{where}") from error
