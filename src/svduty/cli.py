@@ -274,8 +274,12 @@ def _register_domain_commands() -> None:
         "svduty.geography.commands",
         "svduty.partnership.commands",
         "svduty.datasets.commands",
+        "svduty.datasets.mapping_commands",
         "svduty.analysis.commands",
+        "svduty.documents.commands",
         "svduty.funding.commands",
+        "svduty.api.commands",
+        "svduty.operations.commands",
     ):
         try:
             module = import_module(module_name)

@@ -60,6 +60,7 @@ class Permission(StrEnum):
     ASSESSMENTS_MANAGE = "assessments_manage"
     ENGAGEMENT_MANAGE = "engagement_manage"
     MONITORING_VIEW = "monitoring_view"
+    API_TOKENS_MANAGE_OWN = "api_tokens_manage_own"
 
 
 # Permissions that reach across the whole installation rather than one partnership.

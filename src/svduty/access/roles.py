@@ -66,17 +66,20 @@ ROLES: dict[Role, RoleDescription] = {
         "members, requirements and self-assessments, reviews every member's returns and uploads, "
         "rolls back imports, approves and publishes documents, keeps the strategy and its "
         "activity plans, records grants, spend and funded work, runs calls for proposals and "
-        "drafts decision requests. Sees aggregates, not record-level rows.",
+        "drafts decision requests. Sees aggregates, not record-level rows. Creates API tokens for "
+        "its own organisation and revokes any of the partnership's.",
         frozenset(
             _READ_PUBLISHED
             | {
                 P.PARTNERSHIP_MANAGE,
+                P.DEFINITIONS_EDIT,
                 P.MEMBERS_MANAGE,
                 P.RETURNS_VIEW_ALL,
                 P.RETURNS_REVIEW,
                 P.IMPORTS_VIEW_ALL,
                 P.IMPORT_CREATE,
                 P.IMPORT_CREATE_OWN,
+                P.API_TOKENS_MANAGE_OWN,
                 P.IMPORT_ROLLBACK,
                 P.DOCUMENTS_EDIT,
                 P.DOCUMENT_APPROVE,
@@ -104,7 +107,8 @@ ROLES: dict[Role, RoleDescription] = {
         Role.ANALYST,
         "The partnership's analyst: imports partner data, works with record-level rows in the "
         "analytic store, maintains the local definition's executable rule and produces the "
-        "strategic needs assessment and its documents. The only role that sees record-level data.",
+        "strategic needs assessment and its documents. The only role that sees record-level data. "
+        "Creates API tokens for its own organisation.",
         frozenset(
             _READ_PUBLISHED
             | {
@@ -112,6 +116,7 @@ ROLES: dict[Role, RoleDescription] = {
                 P.IMPORTS_VIEW_ALL,
                 P.IMPORT_CREATE,
                 P.IMPORT_CREATE_OWN,
+                P.API_TOKENS_MANAGE_OWN,
                 P.RETURNS_VIEW_ALL,
                 P.DEFINITIONS_EDIT,
                 P.DOCUMENTS_EDIT,
@@ -128,13 +133,15 @@ ROLES: dict[Role, RoleDescription] = {
         "board…): answers that organisation's self-assessments and returns, uploads its data files "
         "and reads their import reports, reports progress on the strategy actions it leads and, "
         "when named as an assessor, scores applications to calls for proposals. Sees nothing of "
-        "other organisations' returns and no record-level rows.",
+        "other organisations' returns and no record-level rows. Creates API tokens for its own "
+        "organisation, to automate its returns.",
         frozenset(
             _READ_PUBLISHED
             | {
                 P.RETURNS_EDIT_OWN,
                 P.IMPORTS_VIEW_OWN,
                 P.IMPORT_CREATE_OWN,
+                P.API_TOKENS_MANAGE_OWN,
                 P.STRATEGY_VIEW,
                 P.ACTION_PROGRESS_OWN,
                 P.APPLICATIONS_ASSESS,

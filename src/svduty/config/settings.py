@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "svduty.decisions",
     "svduty.public",
     "svduty.web",
+    "svduty.api",
 ]
 
 MIDDLEWARE = [

@@ -174,7 +174,10 @@ class _WordWriter:
         properties.last_modified_by = xml_text(doc.organisation)
         properties.language = doc.language
         properties.content_status = "Public" if doc.is_public else "Internal"
-        properties.comments = xml_text(provenance_json(doc)) if doc.provenance else ""
+        # python-docx caps core properties at 255 characters; the standard does not, and a
+        # provenance listing its imports is longer, so the element is written directly.
+        description = properties._element._get_or_add("description")
+        description.text = xml_text(provenance_json(doc)) if doc.provenance else ""
         properties.keywords = ""
         properties.category = GENERATOR
         properties.revision = 1

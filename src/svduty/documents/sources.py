@@ -1,0 +1,241 @@
+"""Gathering what a document is built from: the success measures, the needs assessment's
+tables, the data-availability ledger and the monitoring view, exact or disclosure-controlled.
+
+Disclosure control is applied by the analysis engine (``success_measures_report(public=True)``
+and the public versions of its stored results); this module refuses public input that has not
+been through it and checks that no controlled count from 1 to 7 remains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from svduty.analysis import disclosure
+from svduty.analysis.results import Assessment, ResultTable
+from svduty.documents.builders import KINDS, BuildInput
+from svduty.partnership.models import Partnership
+
+
+class DocumentRefused(ValueError):
+    """The document cannot be built as asked (bad kind, area or year, or unsafe to publish)."""
+
+
+def policy_text(policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY) -> str:
+    text = (
+        f"counts 1–{policy.threshold} shown as {policy.symbol}, others rounded to the nearest "
+        f"{policy.rounding}"
+    )
+    return text + (", with secondary suppression" if policy.secondary else "")
+
+
+def live_import_ids(partnership: Partnership) -> tuple[str, ...]:
+    from svduty.datasets.models import Import
+    from svduty.datasets.queries import LIVE_STATUSES
+
+    ids = Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES).values_list(
+        "id", flat=True
+    )
+    return tuple(sorted(str(i) for i in ids))
+
+
+def _assessment(partnership: Partnership, *, area_code: str, year: str, public: bool) -> Assessment:
+    """The needs assessment's tables for the area and year (for a CSP, its locality profile with
+    its comparison), exact or public, from the engine's stored results (computed if missing)."""
+    from svduty.analysis.store import stored_assessment
+
+    found = stored_assessment(partnership, area=area_code, period=year, public=public)
+    assert found is not None  # computed when missing
+    return found
+
+
+def _availability(partnership: Partnership, *, public: bool) -> tuple[ResultTable, ...]:
+    """The data-availability ledger; for public output, through disclosure control."""
+    from svduty.datasets.ledger import availability
+
+    tables = list(availability(partnership))
+    if not public:
+        return tuple(tables)
+    return tuple(
+        _public_ledger_table(t)
+        for t in tables
+        # Its sentences quote percentages worked out from exact counts.
+        if t.key != "availability.fields"
+    )
+
+
+def _public_ledger_table(table: ResultTable) -> ResultTable:
+    """A ledger table as it may be published: counts controlled like any analysis table, and a
+    percentage hidden wherever a count on its row is."""
+    from dataclasses import replace
+
+    from svduty.analysis.sna import public_version
+
+    published = public_version(table)
+    counts = [i for i, c in enumerate(table.columns) if c.kind == "count"]
+    shares = [i for i, c in enumerate(table.columns) if c.kind in ("percent", "rate")]
+    symbol = disclosure.DEFAULT_POLICY.symbol
+    rows = []
+    for row in published.rows:
+        cells = list(row)
+        if any(cells[i] == symbol for i in counts):
+            for i in shares:
+                cells[i] = symbol
+        rows.append(tuple(cells))
+    return replace(published, rows=tuple(rows), public=True)
+
+
+def gather(
+    partnership: Partnership,
+    *,
+    kind: str,
+    year: str,
+    baseline_year: str = "2019/20",
+    area_code: str | None = None,
+    public: bool = False,
+    commentary: str = "",
+    recommendations: str = "",
+    issued_on: dt.date | None = None,
+    built_at: str = "",
+    version_number: int | None = None,
+) -> BuildInput:
+    """Everything a document of ``kind`` needs, read now; DocumentRefused when it cannot be."""
+    from django.utils import timezone
+
+    from svduty.analysis import periods
+    from svduty.analysis.definitions import describe
+    from svduty.analysis.queries import (
+        csp_areas_of,
+        current_rule,
+        definition_label,
+        success_measures_report,
+    )
+
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise DocumentRefused(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    try:
+        year = periods.parse_financial_year(year)
+        baseline_year = periods.parse_financial_year(baseline_year)
+    except ValueError as exc:
+        raise DocumentRefused(str(exc)) from exc
+    csps = csp_areas_of(partnership)
+    pfa = partnership.police_force_area
+    if spec.needs_area:
+        if not area_code:
+            raise DocumentRefused(f"a {kind} is for one CSP: give its code with --area")
+        if area_code not in csps:
+            known = ", ".join(csps) or "none"
+            raise DocumentRefused(f"{area_code} is not one of the partnership's CSPs ({known})")
+        area_name = csps[area_code]
+    else:
+        if area_code and area_code != pfa.code:
+            raise DocumentRefused(
+                f"a {kind} covers the whole partnership; --area is only for a locality-profile"
+            )
+        area_code, area_name = pfa.code, pfa.name
+    now = timezone.now()
+    built_at = built_at or now.isoformat(timespec="seconds")
+    issued_on = issued_on or timezone.localdate(now)
+    try:
+        measures = success_measures_report(
+            partnership, baseline_year=baseline_year, year=year, public=public
+        )
+    except ValueError as exc:
+        raise DocumentRefused(str(exc)) from exc
+    rule, definition = current_rule(partnership)
+    assessment: Assessment | None = None
+    availability: tuple[ResultTable, ...] = ()
+    monitoring: tuple[Any, ...] = ()
+    if spec.uses_analysis:
+        assessment = _assessment(partnership, area_code=area_code, year=year, public=public)
+        availability = _availability(partnership, public=public)
+    else:
+        from svduty.partnership.queries import monitoring as monitoring_view
+        from svduty.partnership.queries import monitoring_tables
+
+        view = monitoring_view(partnership, today=issued_on, since=None)
+        monitoring = tuple(monitoring_tables(view))
+    inputs = BuildInput(
+        kind=kind,
+        partnership_slug=partnership.slug,
+        partnership_name=partnership.name,
+        area_code=area_code,
+        area_name=area_name,
+        year=year,
+        baseline_year=baseline_year,
+        public=public,
+        issued_on=issued_on,
+        built_at=built_at,
+        measures=measures,
+        definition_text=definition.text if definition is not None else "",
+        definition_plain=describe(rule),
+        definition_version=definition_label(partnership),
+        assessment=assessment,
+        availability=availability,
+        monitoring=monitoring,
+        csp_names=csps,
+        commentary=commentary,
+        recommendations=recommendations,
+        version_number=version_number,
+        imports=live_import_ids(partnership),
+        disclosure_policy=policy_text() if public else "",
+        is_demo=bool(getattr(partnership, "is_demo", False)),
+    )
+    if public:
+        check_public(inputs)
+    return inputs
+
+
+def _result_tables(inputs: BuildInput) -> Iterator[ResultTable]:
+    if inputs.assessment is not None:
+        yield from inputs.assessment.all_tables()
+    yield from inputs.availability
+
+
+def controlled_counts(inputs: BuildInput) -> list[list[Any]]:
+    """Every count a public document shows from data disclosure control applies to, as
+    [where, value] pairs: the success measures' counts and the count columns of controlled
+    analysis tables."""
+    found: list[list[Any]] = []
+    for row in inputs.measures["rows"]:
+        where = f"success measures → {row['measure']} {row['cohort']} {row['area_code']}"
+        for key in ("baseline_count", "current_count"):
+            found.append([f"{where} → {key}", row[key]])
+    for table in _result_tables(inputs):
+        if not disclosure.needs_control(table.source_tables):
+            continue
+        counts = [i for i, c in enumerate(table.columns) if c.kind == "count"]
+        for number, row in enumerate(table.rows, start=1):
+            for index in counts:
+                found.append(
+                    [f"{table.title} → row {number} → {table.columns[index].label}", row[index]]
+                )
+    return found
+
+
+def assert_publishable(counts: list[list[Any]]) -> None:
+    """DisclosureError naming each controlled count from 1 to the policy's threshold (7)."""
+    policy = disclosure.DEFAULT_POLICY
+    small = [
+        f"{where}: {value}"
+        for where, value in counts
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= policy.threshold
+    ]
+    if small:
+        raise disclosure.DisclosureError("small counts would be published: " + "; ".join(small))
+
+
+def check_public(inputs: BuildInput) -> None:
+    """Refuse public input that skipped disclosure control or still shows a count from 1 to 7."""
+    unsafe = [
+        t.key
+        for t in _result_tables(inputs)
+        if disclosure.needs_control(t.source_tables) and not t.public
+    ]
+    if unsafe:
+        raise disclosure.DisclosureError(
+            "these tables have not been through disclosure control: " + ", ".join(unsafe)
+        )
+    assert_publishable(controlled_counts(inputs))
