@@ -10,6 +10,11 @@ urlpatterns = [
     path("strategy/", include("svduty.strategy.urls")),
     path("funding/", include("svduty.funding.urls")),
     path("decisions/", include("svduty.decisions.urls")),
+    path("analysis/", include("svduty.analysis.urls")),
+    path("documents/", include("svduty.documents.urls")),
     path("public/", include("svduty.public.urls")),
+    path("api/", include("svduty.api.urls")),
     path("", include("svduty.web.urls")),
 ]
+
+handler500 = "svduty.operations.views.server_error"

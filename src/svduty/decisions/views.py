@@ -174,6 +174,7 @@ def edit(request: HttpRequest, record_id: int) -> HttpResponse:
     form = forms.RequestForm(
         request.POST or None, request.FILES or None, initial=initial, editing=True
     )
+    form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if data.get("report") is None:

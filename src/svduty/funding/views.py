@@ -175,6 +175,7 @@ def grant_agreement(request: HttpRequest, grant_id: int) -> HttpResponse:
         "conditions": grant.conditions,
     }
     form = forms.AgreementForm(request.POST or None, request.FILES or None, initial=initial)
+    form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         actions.update_grant_agreement(grant=grant, by=_user(request), **form.cleaned_data)
         messages.success(request, "The grant agreement is recorded.")

@@ -223,6 +223,7 @@ def member_edit(request: HttpRequest, slug: str, organisation_id: int) -> HttpRe
         areas=actions.areas_of_partnership(partnership),
         allow_csp=organisation.kind == OrganisationKind.COMMUNITY_SAFETY_PARTNERSHIP,
     )
+    form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_member_organisation(
@@ -588,6 +589,7 @@ def requirement_edit(request: HttpRequest, slug: str, requirement_id: int) -> Ht
             "notes": item.notes,
         },
     )
+    form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_requirement(requirement=item, by=_user(request), **form.cleaned_data)
@@ -982,6 +984,8 @@ def _engagement_form(
             "requirement": engagement.requirement,
         }
     form = forms.EngagementForm(request.POST or None, partnership=partnership, initial=initial)
+    if engagement is not None:
+        form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:

@@ -332,6 +332,7 @@ def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
         "findings": list(action.findings.all()),
     }
     form = forms.ActionForm(request.POST or None, plan=action.plan, initial=initial)
+    form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["findings"] = list(data["findings"])

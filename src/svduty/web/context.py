@@ -20,6 +20,8 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         ("Dashboard", reverse("web:dashboard"), None),
         ("Partnership", reverse("partnership:index"), Permission.PARTNERSHIP_VIEW),
         ("Imports", reverse("datasets:list"), Permission.IMPORTS_VIEW_OWN),
+        ("Needs assessment", reverse("analysis:index"), Permission.AGGREGATES_VIEW),
+        ("Documents", reverse("documents:index"), Permission.DOCUMENTS_EDIT),
         ("Strategy", reverse("strategy:index"), Permission.STRATEGY_VIEW),
         ("Funding", reverse("funding:index"), Permission.FUNDING_VIEW),
         ("Decisions", reverse("decisions:index"), Permission.DECISIONS_VIEW),

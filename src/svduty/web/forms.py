@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db import models
 
 _CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
@@ -18,7 +24,76 @@ _CLASSES: dict[type[forms.Widget], str] = {
 }
 
 
-class GovukFormMixin:
+EDIT_STATE_FIELD = "edit_state"
+EDIT_CONFLICT_MESSAGE = (
+    "Someone else saved changes to this record after you opened this page, so your changes have "
+    "not been saved. Your changes are still in the form: open the record in another tab to see "
+    "theirs, then save again if yours should replace them."
+)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able form of a field value: records by primary key, files by name."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, dt.date | dt.datetime | dt.time | Decimal):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "url"):  # a stored file
+        return value.name
+    return value
+
+
+def edit_state_token(state: Mapping[str, Any]) -> str:
+    """A short hash of a record's editable values: it changes when any of them does."""
+    text = json.dumps({k: _plain(v) for k, v in state.items()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class EditConflictMixin:
+    """Optimistic concurrency for edit forms: two people editing one record cannot silently
+    overwrite each other.
+
+    A view calls ``form.guard_edit(values)`` with the record's editable values as they are now
+    (the ``initial`` it builds from the record). The form carries a hash of them in a hidden field;
+    when it comes back, the hash of the record's values *now* must match the one submitted, else
+    the form is invalid with ``EDIT_CONFLICT_MESSAGE``. The hidden field is then refreshed, so
+    saving again deliberately replaces the other person's changes. A submission without the field
+    (an older page, a script) is not checked.
+    """
+
+    fields: dict[str, forms.Field]
+    data: Any
+    _edit_state: str | None = None
+
+    def guard_edit(self, values: Mapping[str, Any]) -> None:
+        self._edit_state = edit_state_token(values)
+        self.fields[EDIT_STATE_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.initial[EDIT_STATE_FIELD] = self._edit_state  # type: ignore[attr-defined]
+
+    def edit_conflict(self) -> bool:
+        """Whether the record changed since the submitted form was shown."""
+        if self._edit_state is None or not getattr(self, "is_bound", False):
+            return False
+        key = self.add_prefix(EDIT_STATE_FIELD)  # type: ignore[attr-defined]
+        submitted = self.data.get(key, "")
+        if not submitted or submitted == self._edit_state:
+            return False
+        self.data = self.data.copy()
+        self.data[key] = self._edit_state
+        return True
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        cleaned = getattr(self, "cleaned_data", None)
+        if cleaned is not None:
+            cleaned.pop(EDIT_STATE_FIELD, None)  # not a value of the record
+        if self.edit_conflict():
+            self.add_error(None, EDIT_CONFLICT_MESSAGE)  # type: ignore[attr-defined]
+
+
+class GovukFormMixin(EditConflictMixin):
     """Adds govuk-* classes, error modifiers and aria-describedby (hint, error) to every widget."""
 
     fields: dict[str, forms.Field]
