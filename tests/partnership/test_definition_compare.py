@@ -172,7 +172,8 @@ def test_the_definition_commands_add_show_and_compare_versions(
     shown = json.loads(
         svduty("definition", "show", "--partnership", "testshire", "--format", "json").output
     )
-    assert shown["version"] == 2 and shown["rule_attached"] is True
+    assert shown["version"] == 2
+    assert shown["rule_attached"] is True
     assert shown["plain_english"].startswith("Serious violence here means police-recorded crimes")
 
     monkeypatch.setattr("svduty.analysis.queries.analytic_connection", lambda _p: _store(ROWS))
@@ -183,4 +184,5 @@ def test_the_definition_commands_add_show_and_compare_versions(
     table = json.loads(compared.output)["table"]
     assert table["rows"][1] == ["Police recorded crime", "2023/24", 4, 1, 1, 3, 0]
     missing = svduty("definition", "compare", "--partnership", "testshire", "1", "9")
-    assert missing.exit_code == 2 and "no version 9" in missing.output
+    assert missing.exit_code == 2
+    assert "no version 9" in missing.output

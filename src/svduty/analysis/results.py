@@ -112,7 +112,8 @@ class Assessment:
 def to_json(assessment: Assessment) -> dict[str, Any]:
     """A JSON-ready form of an assessment (stored results, API, downloads)."""
     return {
-        "provenance": vars(assessment.provenance) | {"imports": list(assessment.provenance.imports)},
+        "provenance": vars(assessment.provenance)
+        | {"imports": list(assessment.provenance.imports)},
         "sections": {
             name: [table_to_json(t) for t in tables] for name, tables in assessment.sections.items()
         },

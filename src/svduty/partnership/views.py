@@ -477,7 +477,7 @@ def definition_compare(request: HttpRequest, slug: str) -> HttpResponse:
     versions = list(partnership.local_definitions.order_by("version"))
     if len(versions) < 2:
         raise Http404("There is only one version of the local definition")
-    by_number = {d.version: d for d in versions}
+    by_number: dict[int | None, LocalDefinition] = {d.version: d for d in versions}
     first = by_number.get(_int(request.GET.get("first")), versions[-2])
     second = by_number.get(_int(request.GET.get("second")), versions[-1])
     comparison = compare_definitions(partnership, first, second)
