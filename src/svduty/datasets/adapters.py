@@ -1096,10 +1096,11 @@ def source_query(adapter: Adapter, source: CsvSource) -> str:
             raw.append(f"nullif(trim(c{position}), '') AS r_{key}")
         else:
             raw.append(f"c{position} AS r_{key}")
+    # A file rewritten with row numbers brings them, and each row's problem; other files' rows
+    # are numbered as they arrive, so no column of nulls is handed over for them.
+    numbering = ", __row, __problem" if source.numbered else ""
     if source.numbered:
         raw += ["CAST(c0 AS BIGINT) AS __row", "nullif(c1, '') AS __problem"]
-    else:
-        raw += ["CAST(NULL AS BIGINT) AS __row", "CAST(NULL AS VARCHAR) AS __problem"]
     flags = []
     shown: set[str] = set()
     for index, check in enumerate(adapter.checks):
@@ -1132,7 +1133,7 @@ def source_query(adapter: Adapter, source: CsvSource) -> str:
     )
     # Every name and literal in this SQL comes from the contracts and adapters, or is quoted.
     return (
-        f"SELECT {stored}, __flags, __row, __problem, __key{raw_cells} "  # noqa: S608
+        f"SELECT {stored}, __flags{numbering}, __key{raw_cells} "  # noqa: S608
         f"FROM (SELECT *, CAST({flag_sql} AS BIGINT) AS __flags, {key_sql} AS __key "
         f"FROM (SELECT *{typed} FROM (SELECT {', '.join(raw)} FROM {read})))"
     )

@@ -484,7 +484,15 @@ class _Importer:
             and f.name not in adapter.high_cardinality
             and f.name not in store_writer.PLAIN_COLUMNS
         ]
-        self.write_schema = store_writer.write_schema(self.schema, self.dictionary_columns)
+        # Those the pipeline derives (places, value maps, constants) arrive as Arrow dictionaries
+        # and are written so; text read from the file is handed over as it came, and the Parquet
+        # writer builds its dictionary itself (cheaper than encoding it here first).
+        derived = set(store_writer.DICTIONARY_COLUMNS)
+        for value_map in adapter.value_maps:
+            derived.update((value_map.source, *value_map.targets))
+        self.write_schema = store_writer.write_schema(
+            self.schema, [name for name in self.dictionary_columns if name in derived]
+        )
 
     # -- the passes --------------------------------------------------------------------------
 
@@ -1049,30 +1057,25 @@ class _Importer:
         adapter = self.adapter
         if not adapter.repeat_key or not self.keys:
             return [], set()
-        keys = pa.table(
-            {
-                "key": np.concatenate([k for k, _, _ in self.keys]),
-                "file": np.concatenate(
-                    [np.full(len(k), i, dtype=np.int32) for k, _, i in self.keys]
-                ),
-                "row": np.concatenate([r for _, r, _ in self.keys]).astype(np.int64),
-            }
-        )
+        key_all = np.concatenate([k for k, _, _ in self.keys])
+        file_all = np.concatenate([np.full(len(k), i, dtype=np.int32) for k, _, i in self.keys])
+        row_all = np.concatenate([r for _, r, _ in self.keys]).astype(np.int64)
         self.keys = []
-        self.con.register("__keys", keys)
-        try:
-            shared = self.con.sql(
-                "SELECT k.key, k.file, k.row FROM __keys k JOIN "
-                "(SELECT key FROM __keys GROUP BY key HAVING count(*) > 1) d USING (key)"
-            ).to_arrow_table()
-        finally:
-            self.con.unregister("__keys")
-        del keys
-        if not shared.num_rows:
+        # Sorted, equal keys lie side by side: those are the shared ones; then the rows holding
+        # one of them are found by hashing (cheaper than sorting the rows themselves).
+        sorted_keys = np.sort(key_all)
+        same = sorted_keys[1:] == sorted_keys[:-1]
+        if not same.any():
             return [], set()
-        key_values = np.asarray(shared["key"].to_numpy(), dtype=np.uint64)
-        files = np.asarray(shared["file"].to_numpy(), dtype=np.int64)
-        rows = np.asarray(shared["row"].to_numpy(), dtype=np.int64)
+        shared = pa.array(np.unique(sorted_keys[1:][same]))
+        del sorted_keys, same
+        found = pc.is_in(pa.array(key_all), value_set=shared)
+        chosen = np.flatnonzero(np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool))
+        del shared, found
+        key_values = key_all[chosen]
+        files = file_all[chosen].astype(np.int64)
+        rows = row_all[chosen]
+        del key_all, file_all, row_all, chosen
         order = np.lexsort((rows, files, key_values))  # by identifier, then file, then row
         key_values, files, rows = key_values[order], files[order], rows[order]
         members = np.arange(len(key_values))

@@ -95,10 +95,13 @@ class CsvSource:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read into one reused buffer (no new bytes object per chunk)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
 
 

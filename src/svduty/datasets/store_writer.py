@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 ROW_GROUP_ROWS = 1 << 18  # rows per Parquet row group (small files' batches are gathered)
+WRITE_BATCH_ROWS = 1 << 14  # rows the writer encodes at a time, within a row group
 
 # Columns handed to the writer as dictionaries (low cardinality, derived by the pipeline).
 DICTIONARY_COLUMNS = ("import_id", "source_file", "lad_code", "csp_code", "pfa_code")
@@ -121,6 +122,9 @@ class ParquetSink:
                 f.name for f in schema if f.name in STATISTICS_COLUMNS or not is_text(f.type)
             ],
             store_schema=False,  # see ``write_schema``
+            # Rows encoded at a time (the default is 1,024): fewer, larger steps cost less per
+            # row. A page closes once past 1 MB, checked after each step.
+            write_batch_size=WRITE_BATCH_ROWS,
         )
 
     def write(self, batch: pa.Table) -> None:
