@@ -186,3 +186,24 @@ def test_the_definition_commands_add_show_and_compare_versions(
     missing = svduty("definition", "compare", "--partnership", "testshire", "1", "9")
     assert missing.exit_code == 2
     assert "no version 9" in missing.output
+
+
+@pytest.mark.django_db
+def test_a_partnership_sets_a_stricter_disclosure_policy_and_public_measures_follow_it(
+    world: dict[str, Any], svduty: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from svduty.access.models import AuditEvent
+    from svduty.analysis.queries import policy_for
+
+    weaker = svduty("partnership", "disclosure", "testshire", "--threshold", "3")
+    assert weaker.exit_code == 2
+    assert "must be at least 7" in weaker.output
+    stricter = svduty("partnership", "disclosure", "testshire", "--threshold", "10")
+    assert stricter.exit_code == 0, stricter.output
+    assert "counts 1–10 are shown as *" in stricter.output
+    world["partnership"].refresh_from_db()
+    assert policy_for(world["partnership"]).threshold == 10
+    assert AuditEvent.objects.filter(summary__contains="threshold-10-round-5").exists()
+    assert svduty("partnership", "disclosure", "testshire", "--reset").exit_code == 0
+    world["partnership"].refresh_from_db()
+    assert world["partnership"].disclosure_policy == {}

@@ -83,6 +83,46 @@ class DisclosurePolicy:
 
 DEFAULT_POLICY = DisclosurePolicy()
 
+POLICY_SETTINGS = ("threshold", "rounding")
+
+
+def policy_from(settings: Mapping[str, Any] | None) -> DisclosurePolicy:
+    """A partnership's policy: the default changed by its ``settings`` (threshold, rounding).
+
+    A partnership may make control stricter, never weaker: svduty promises that no public output
+    shows a controlled count from 1 to the default threshold, so a lower threshold, or rounding to
+    anything but a multiple of the default base, is refused with the reason.
+    """
+    if not settings:
+        return DEFAULT_POLICY
+    unknown = sorted(set(settings) - set(POLICY_SETTINGS))
+    if unknown:
+        raise DisclosureError(
+            f"{', '.join(unknown)}: not a disclosure setting (use {' or '.join(POLICY_SETTINGS)})"
+        )
+    values = {name: settings.get(name, getattr(DEFAULT_POLICY, name)) for name in POLICY_SETTINGS}
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise DisclosureError(f"{name} must be a whole number, not {value!r}")
+    if values["threshold"] < DEFAULT_POLICY.threshold:
+        raise DisclosureError(
+            f"a threshold of {values['threshold']} would publish counts the default policy "
+            f"hides; it must be at least {DEFAULT_POLICY.threshold}"
+        )
+    if values["rounding"] < 1 or values["rounding"] % DEFAULT_POLICY.rounding:
+        raise DisclosureError(
+            f"counts must be rounded to a multiple of {DEFAULT_POLICY.rounding} "
+            f"(5, 10, …), not {values['rounding']}"
+        )
+    return DisclosurePolicy(threshold=values["threshold"], rounding=values["rounding"])
+
+
+def policy_label(policy: DisclosurePolicy) -> str:
+    """A short, stable name of a policy, recorded with every public output built under it."""
+    return f"threshold-{policy.threshold}-round-{policy.rounding}" + (
+        "" if policy.secondary else "-no-secondary"
+    )
+
 
 # --- Secondary suppression --------------------------------------------------------------------
 

@@ -502,8 +502,9 @@ def partnership_local_measures(
     finally:
         con.close()
     if public:
-        rows = disclosure.apply_to_measures(rows)
-        disclosure.assert_no_small_numbers(rows)
+        policy = queries.policy_for(partnership)
+        rows = disclosure.apply_to_measures(rows, policy=policy)
+        disclosure.assert_no_small_numbers(rows, policy=policy)
     if area_code is not None:
         rows = [row for row in rows if row["area_code"] == area_code]
     return f"{partnership.slug}-measures-v{latest.version}", rows

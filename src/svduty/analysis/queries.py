@@ -132,8 +132,9 @@ def success_measures_report(
     finally:
         con.close()
     if public:
-        rows = disclosure.apply_to_measures(rows)
-        disclosure.assert_no_small_numbers(rows)
+        policy = policy_for(partnership)
+        rows = disclosure.apply_to_measures(rows, policy=policy)
+        disclosure.assert_no_small_numbers(rows, policy=policy)
     if area_code is not None:
         if area_code != pfa.code and area_code not in csps:
             raise ValueError(
@@ -221,3 +222,9 @@ def compare_definitions(
         "changes": rule_changes(first_rule, second_rule),
         "table": table,
     }
+
+
+def policy_for(partnership: Partnership) -> disclosure.DisclosurePolicy:
+    """The partnership's disclosure-control policy: one object, applied at every publishing
+    boundary (public measures, stored public results, documents, the public site and API)."""
+    return disclosure.policy_from(partnership.disclosure_policy)

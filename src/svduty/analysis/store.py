@@ -60,6 +60,15 @@ def import_fingerprint(import_ids: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(import_ids)).encode()).hexdigest()[:16]
 
 
+def data_fingerprint(partnership: Partnership) -> str:
+    """What stored results depend on besides the definition: the live imports and the
+    partnership's disclosure policy (public versions change with it)."""
+    from svduty.analysis.queries import policy_for
+
+    policy = f"policy:{disclosure.policy_label(policy_for(partnership))}"
+    return import_fingerprint([*live_import_ids(partnership), policy])
+
+
 def current_rule(partnership: Partnership) -> Rule:
     """The latest version of the partnership's local definition as a rule (the default rule
     when it has none, or its rule is empty)."""
@@ -175,7 +184,11 @@ def build_assessment(
         built = _with_hotspots(built, con, rule, chosen, None if area == pfa.code else area)
     finally:
         con.close()
-    return sna.public_assessment(built, disclosure.DEFAULT_POLICY) if public else built
+    if not public:
+        return built
+    from svduty.analysis.queries import policy_for
+
+    return sna.public_assessment(built, policy_for(partnership))
 
 
 def _with_hotspots(
@@ -259,10 +272,12 @@ def _store_both(partnership: Partnership, *, area: str, period: str) -> dict[boo
         "area": area,
         "period": sna.parse_period(period).label,
         "definition_version": _definition_label(partnership),
-        "fingerprint": import_fingerprint(live_import_ids(partnership)),
+        "fingerprint": data_fingerprint(partnership),
     }
     exact = build_assessment(partnership, area=area, period=period)
-    public = sna.public_assessment(exact, disclosure.DEFAULT_POLICY)
+    from svduty.analysis.queries import policy_for
+
+    public = sna.public_assessment(exact, policy_for(partnership))
     paths = {}
     for is_public, built in ((False, exact), (True, public)):
         paths[is_public] = result_path(partnership, public=is_public, **key)
@@ -286,7 +301,7 @@ def stored_assessment(
         area=area,
         period=label,
         definition_version=_definition_label(partnership),
-        fingerprint=import_fingerprint(live_import_ids(partnership)),
+        fingerprint=data_fingerprint(partnership),
         public=public,
     )
     if not path.exists():
@@ -323,7 +338,7 @@ def refresh(
         if progress is not None:
             progress(number / len(areas), f"{area} {label}")
     current = f"__{_safe(_definition_label(partnership))}__"
-    current += import_fingerprint(live_import_ids(partnership))
+    current += data_fingerprint(partnership)
     removed = 0
     for old in results_dir(partnership).glob("*.json"):
         if current not in old.name:

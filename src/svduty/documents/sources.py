@@ -109,6 +109,7 @@ def gather(
         csp_areas_of,
         current_rule,
         definition_label,
+        policy_for,
         success_measures_report,
     )
 
@@ -180,7 +181,7 @@ def gather(
         recommendations=recommendations,
         version_number=version_number,
         imports=live_import_ids(partnership),
-        disclosure_policy=policy_text() if public else "",
+        disclosure_policy=policy_text(policy_for(partnership)) if public else "",
         is_demo=bool(getattr(partnership, "is_demo", False)),
     )
     if public:

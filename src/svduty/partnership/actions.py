@@ -1098,3 +1098,29 @@ def add_demo_progress(
             submit_return(assessment_return=item, by=by)
             if n == 0:
                 review_return(assessment_return=item, accept=True, comment="Thank you.", by=by)
+
+
+@transaction.atomic
+def set_disclosure_policy(
+    *, partnership: Partnership, settings: dict[str, Any], by: User | None
+) -> None:
+    """Change the partnership's disclosure-control policy (stricter than the default only).
+
+    Public results are rebuilt under the new policy; the change is audited.
+    """
+    from svduty.analysis.disclosure import DisclosureError, policy_from, policy_label
+    from svduty.analysis.jobs import schedule_refresh
+
+    try:
+        policy = policy_from(settings)
+    except DisclosureError as error:
+        raise PartnershipInputError(str(error)) from error
+    partnership.disclosure_policy = dict(settings)
+    partnership.save(update_fields=["disclosure_policy"])
+    audit.record(
+        action=AuditEvent.Action.UPDATE,
+        summary=f"Disclosure policy of {partnership.name} set to {policy_label(policy)}",
+        obj=partnership,
+        by=_actor(by),
+    )
+    schedule_refresh(partnership)

@@ -104,6 +104,40 @@ def list_partnerships(output: str) -> None:
         )
 
 
+@partnership_group.command(name="disclosure")
+@click.argument("slug")
+@click.option("--threshold", type=int, help="Counts from 1 to this are shown as * (at least 7).")
+@click.option(
+    "--rounding", type=int, help="Other counts are rounded to a multiple of this (5, 10…)."
+)
+@click.option("--reset", is_flag=True, help="Go back to the default policy (contracts.md 4).")
+def disclosure_command(slug: str, threshold: int | None, rounding: int | None, reset: bool) -> None:
+    """Show or change the partnership's disclosure-control policy (only ever stricter)."""
+    _prepare()
+    from svduty.analysis.disclosure import policy_label
+    from svduty.analysis.queries import policy_for
+    from svduty.cli import InputRefused
+    from svduty.partnership import actions
+
+    partnership = _definitions_of(slug)
+    if reset or threshold is not None or rounding is not None:
+        settings = {} if reset else dict(partnership.disclosure_policy)
+        if threshold is not None:
+            settings["threshold"] = threshold
+        if rounding is not None:
+            settings["rounding"] = rounding
+        try:
+            actions.set_disclosure_policy(partnership=partnership, settings=settings, by=None)
+        except actions.PartnershipInputError as exc:
+            raise InputRefused(str(exc)) from exc
+    policy = policy_for(partnership)
+    click.echo(
+        f"{slug}: counts 1–{policy.threshold} are shown as {policy.symbol}; other counts are "
+        f"rounded to the nearest {policy.rounding}; secondary suppression is on "
+        f"({policy_label(policy)})."
+    )
+
+
 @click.group(name="frameworks")
 def frameworks_group() -> None:
     """The Duty's requirements and self-assessment questionnaires, as versioned data."""

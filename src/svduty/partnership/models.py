@@ -41,6 +41,12 @@ class Partnership(models.Model):
         related_name="+",
         help_text="the version of the Duty's requirements the partnership follows",
     )
+    disclosure_policy = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="changes to the default disclosure-control policy (contracts.md section 4): "
+        "threshold, rounding; only stricter than the default",
+    )
 
     class Meta:
         ordering = ["name"]

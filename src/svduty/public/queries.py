@@ -193,7 +193,10 @@ def _computed(partnership: Partnership, year: str) -> list[ResultTable]:
         ]
     finally:
         con.close()
-    return [sna.public_version(t) for t in exact if _wanted(t.key) is not None]
+    from svduty.analysis.queries import policy_for
+
+    policy = policy_for(partnership)
+    return [sna.public_version(t, policy) for t in exact if _wanted(t.key) is not None]
 
 
 def assessment_tables(partnership: Partnership, year: str) -> list[ResultTable]:
