@@ -37,7 +37,7 @@ from svduty.analysis.definitions import (
     OffenceSet,
     cause_code_sql,
 )
-from svduty.analysis.stats import derived
+from svduty.analysis.stats import derived_many
 
 MEASURES: dict[str, tuple[str, ...]] = {
     "hospital_admissions_sharp_object": ("all_ages", "under_25"),
@@ -320,17 +320,24 @@ def success_measures(
                     "baseline_population": pops[0],
                     "current_population": pops[1],
                 }
-                row.update(
-                    derived(
-                        tally["baseline"],
-                        tally["current"],
-                        per=RATE_PER[measure],
-                        baseline_population=pops[0],
-                        current_population=pops[1],
-                    )
-                )
-                rows.append({key: row[key] for key in ROW_KEYS})
-    return rows
+                rows.append(row)
+    # The figures derived from each row's counts, every row's exact test computed together.
+    figures = derived_many(
+        [
+            {
+                "baseline": row["baseline_count"],
+                "current": row["current_count"],
+                "per": row["rate_per"],
+                "baseline_population": row["baseline_population"],
+                "current_population": row["current_population"],
+            }
+            for row in rows
+        ]
+    )
+    return [
+        {key: (row | extra)[key] for key in ROW_KEYS}
+        for row, extra in zip(rows, figures, strict=True)
+    ]
 
 
 # Every row's keys, in order: the contract's first.

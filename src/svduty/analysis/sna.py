@@ -50,10 +50,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 import itertools
 import math
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -292,13 +290,10 @@ def _selected(
 ) -> tuple[str, list[object]]:
     """A sub-query of the source's serious-violence rows in the area and months, with
     ``ev_month`` and ``ev_year`` added."""
-    selections = _SELECTIONS.get()
-    kept = selections.get((source.table, id(rule))) if selections else None
-    if kept is not None:
-        return _from_selection(kept, area, first_month=first_month, last_month=last_month)
     condition, params = source_filter(rule, source.table)
     month = _month_sql(source)
-    where = [condition, f"{month} IS NOT NULL"]
+    # A dated row has a month: testing the date spares formatting every row's month.
+    where = [condition, f"{source.date_sql or month} IS NOT NULL"]
     if source.date_sql:
         if first_month:
             where.append(f"{source.date_sql} >= ?")
@@ -323,67 +318,244 @@ def _selected(
     return sql, params
 
 
-def _from_selection(
-    name: str, area: Area, *, first_month: str | None, last_month: str | None
-) -> tuple[str, list[object]]:
-    where: list[str] = ["TRUE"]
-    params: list[object] = []
-    if first_month:
-        where.append("ev_month >= ?")
-        params.append(first_month)
-    if last_month:
-        where.append("ev_month <= ?")
-        params.append(last_month)
-    if area.csp is not None:
-        where.append("csp_code = ?")
-        params.append(area.csp)
-    return f"(SELECT * FROM {name} WHERE {' AND '.join(where)})", params  # noqa: S608
-
-
-# (table, id of the rule) → a temporary table of the rule's rows of that table, while an
-# assessment is being built (``_selections``).
-_SELECTIONS: contextvars.ContextVar[dict[tuple[str, int], str] | None] = contextvars.ContextVar(
-    "svduty_sna_selections", default=None
-)
-
-
-@contextlib.contextmanager
-def _selections(
-    con: duckdb.DuckDBPyConnection, rule: Rule, sources: Sequence[str]
-) -> Iterator[None]:
-    """Select each source's serious-violence rows once, into memory, for the many grouped
-    queries of an assessment (the rule's conditions are then tested once a row, not once a
-    query); dropped afterwards, leaving the connection as it was."""
-    if _SELECTIONS.get() is not None:
-        yield
-        return
-    prefix = f"__sna_{uuid.uuid4().hex[:12]}"
-    made: dict[tuple[str, int], str] = {}
-    try:
-        for table in sources:
-            source = SOURCES[table]
-            sql, params = _selected(source, rule, Area("", ""), first_month=None, last_month=None)
-            name = f"{prefix}_{table}"
-            con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT * EXCLUDE (import_id, row_number, "  # noqa: S608
-                f"source_file) FROM {sql}",
-                params,
-            )
-            made[(table, id(rule))] = name
-        token = _SELECTIONS.set(made)
-        try:
-            yield
-        finally:
-            _SELECTIONS.reset(token)
-    finally:
-        for name in made.values():
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
 def _in_period(source: Source, rule: Rule, area: Area, period: Period) -> tuple[str, list[object]]:
     return _selected(
         source, rule, area, first_month=period.first_month, last_month=period.last_month
     )
+
+
+# --- One pass per source ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Digest:
+    """A source's serious-violence rows in an area, counted every way the assessment's sections
+    need, in one pass over the source: by month up to the period's end, and within the period by
+    place, by each of the people breakdowns, by hour and day of week (sources with times) and by
+    the offence's day of week (police-recorded crime)."""
+
+    monthly: dict[str, int]  # "YYYY-MM" → rows, every month up to the end of the period
+    places: list[tuple[str | None, str | None, str | None, int]]  # (csp, lad, lsoa, rows)
+    breakdowns: dict[str, dict[str, int]]  # breakdown name → value → rows
+    hour_weekday: dict[tuple[int, int], int]  # (hour, ISO day of week) → rows with a time
+    offence_weekday: dict[int, int]  # ISO day of week → police rows with an offence date
+
+    def count_by(self, column: str) -> dict[str | None, int]:
+        """Rows in the period by ``csp_code``, ``lad_code`` or ``lsoa_code`` (None: blank)."""
+        position = ("csp_code", "lad_code", "lsoa_code").index(column)
+        counts: dict[str | None, int] = {}
+        for *codes, n in self.places:
+            code = codes[position]
+            counts[code] = counts.get(code, 0) + n
+        return counts
+
+
+# (what, and its key) → a result worked out once while an assessment is being built (``_memo``).
+_MEMO: contextvars.ContextVar[dict[tuple[object, ...], Any] | None] = contextvars.ContextVar(
+    "svduty_sna_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def _memo() -> Iterator[None]:
+    """Remember each source's digest and the areas in scope for the length of one assessment
+    (or locality profile), so that its sections share one pass over each source."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _remembered(key: tuple[object, ...], make: Callable[[], Any]) -> Any:
+    memo = _MEMO.get()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _breakdowns(table: str) -> list[tuple[str, str, str, Callable[[str], str], list[str] | None]]:
+    """The people breakdowns of a source: (name, label, raw column, SQL labelling a value of
+    the column, the order of the labels, or None to order by count)."""
+    source = SOURCES[table]
+    wanted: list[tuple[str, str, str, Callable[[str], str], list[str] | None]] = []
+    if source.age:
+        wanted.append(("age", "Age band", source.age, _age_band_sql,
+                       [b[0] for b in AGE_BANDS] + [AGE_UNKNOWN]))  # fmt: skip
+    if source.sex:
+        wanted.append(("sex", "Sex", source.sex, _sex_sql, ["Female", "Male", "Other", "Unknown"]))
+    return wanted + _EXTRAS.get(table, [])
+
+
+def _digest(
+    con: duckdb.DuckDBPyConnection, source: Source, rule: Rule, area: Area, period: Period
+) -> _Digest:
+    key = _digest_key(source.table, rule, area, period)
+    return _remembered(key, lambda: _count_sources(con, [source.table], rule, area, period)[0][0])  # type: ignore[no-any-return]
+
+
+def _digest_key(table: str, rule: Rule, area: Area, period: Period) -> tuple[object, ...]:
+    return ("digest", table, id(rule), area.csp, period.first_month, period.last_month)
+
+
+def _count_all_sources(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    rule: Rule,
+    area: Area,
+    period: Period,
+    *,
+    every_source: bool = False,
+) -> None:
+    """Every source's digest in one query, kept for the assessment being built; with
+    ``every_source`` (``tables`` are all the sources with stored rows) the data ledger and the
+    areas in scope too, from the same pass."""
+    memo = _MEMO.get()
+    if memo is None or not tables:
+        return
+    digests, stored = _count_sources(con, tables, rule, area, period)
+    for table, digest in zip(tables, digests, strict=True):
+        memo[_digest_key(table, rule, area, period)] = digest
+    if every_source:
+        memo[_stored_key(area)] = stored
+
+
+def _count_sources(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[str], rule: Rule, area: Area, period: Period
+) -> tuple[list[_Digest], _Stored]:
+    """One query for the sources: for each, every stored row in the area by month (for the
+    ledger, and the definition's rows up to the period's end for the trends) and by place (the
+    areas in scope), and the period's rows meeting the definition grouped by their raw values
+    in a handful of grouping sets; only the groups are then labelled (age band, sex, …) and
+    added up, by the SQL expressions a query per table would apply to every row."""
+    width = max(len(_breakdowns(table)) for table in tables)
+    ctes: list[str] = []
+    selects: list[str] = []
+    params: list[object] = []  # the CTEs' parameters; then the SELECTs'
+    select_params: list[object] = []
+    decoders: list[tuple[list[Any], dict[int, str]]] = []
+    for index, table in enumerate(tables):
+        source = SOURCES[table]
+        condition, rule_params = source_filter(rule, table)
+        first: object
+        last: object
+        if source.date_sql:
+            month_key = f"date_trunc('month', {source.date_sql})"
+            month_label, last_month = "strftime(m, '%Y-%m')", "date_trunc('month', ?::DATE)"
+            in_period, first, last = f"{source.date_sql} >= ?", period.start, period.end
+            where = [condition, f"{source.date_sql} IS NOT NULL", f"{source.date_sql} <= ?"]
+        else:
+            month_key, month_label, last_month = "month", "m", "?"
+            in_period, first, last = "month >= ?", period.first_month, period.last_month
+            where = [condition, "month IS NOT NULL", "month <= ?"]
+        in_area, area_params = ("csp_code = ?", [area.csp]) if area.csp else ("TRUE", [])
+        where.append(in_area)
+        wanted = _breakdowns(table)
+        raw = ["csp_code", "lad_code", "lsoa_code"]
+        raw += [f"{column} AS b{n}" for n, (_name, _label, column, _sql, _o) in enumerate(wanted)]
+        grouped = ["csp_code", "lad_code", "lsoa_code", *(f"b{n}" for n in range(len(wanted)))]
+        sets = ["(csp_code, lad_code, lsoa_code)", *(f"(b{n})" for n in range(len(wanted)))]
+        keys = ["csp_code", *(f"b{n}" for n in range(len(wanted)))]
+        extra = ["NULL", "NULL", "NULL"]  # hour, day of week, offence's day of week
+        if source.time_sql:
+            raw += [f"hour({source.time_sql}) AS h", f"isodow({source.time_sql}) AS d"]
+            grouped += ["h", "d"]
+            sets.append("(h, d)")
+            keys.append("h")
+            extra[:2] = ["h", "d"]
+        if table == "police_crime":
+            raw.append("isodow(offence_date) AS od")
+            grouped.append("od")
+            sets.append("(od)")
+            keys.append("od")
+            extra[2] = "od"
+        labels = [sql(f"b{n}") for n, (_name, _label, _column, sql, _o) in enumerate(wanted)]
+        labels += ["NULL"] * (width - len(wanted))
+        nulls = "NULL, " * width
+        # Every stored row: by month, marked when it counts in the trends; and by place.
+        ctes.append(
+            f"a{index} AS (SELECT grouping(m, csp_code) AS gid, m, sv, lsoa_code, lad_code, "  # noqa: S608 - our SQL
+            f"csp_code, count(*) AS n FROM (SELECT {month_key} AS m, "
+            f"coalesce({condition}, FALSE) AS sv, lsoa_code, lad_code, csp_code FROM {table} "
+            f"WHERE {in_area}) GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))), "
+            f"g{index} AS (SELECT grouping({', '.join(keys)}) AS gid, {', '.join(grouped)}, "
+            f"count(*) AS n FROM (SELECT {', '.join(raw)} FROM {table} "
+            f"WHERE {' AND '.join(where)} AND {in_period}) "
+            f"GROUP BY GROUPING SETS ({', '.join(sets)}))"
+        )
+        params += [*rule_params, *area_params, *rule_params, last, *area_params, first]
+        selects.append(
+            f"SELECT {index}, -1, {month_label}, coalesce(sv AND m <= {last_month}, FALSE), "  # noqa: S608
+            f"NULL, NULL, NULL, {nulls}NULL, NULL, NULL, n FROM a{index} WHERE gid = 1"
+        )
+        select_params.append(last)
+        selects.append(
+            f"SELECT {index}, -2, NULL, NULL, csp_code, lad_code, lsoa_code, {nulls}"  # noqa: S608
+            f"NULL, NULL, NULL, n FROM a{index} WHERE gid = 2"
+        )
+        selects.append(
+            f"SELECT {index}, gid, NULL, NULL, csp_code, lad_code, lsoa_code, "  # noqa: S608
+            f"{''.join(label + ', ' for label in labels)}{', '.join(extra)}, sum(n) "
+            f"FROM g{index} GROUP BY ALL"
+        )
+        # grouping() sets a key's bit (the first key's the highest) when the set leaves it
+        # out, and each set keeps exactly one key.
+        bits = len(keys)
+        set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
+        set_of |= {-1: "month", -2: "place"}
+        decoders.append((wanted, set_of))
+    query = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+    rows_of: list[list[tuple]] = [[] for _ in tables]
+    for row in _fetch(con, query, params + select_params):
+        rows_of[row[0]].append(row[1:])
+    months: dict[str, list[str]] = {table: [] for table in SOURCES}
+    stored_rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    places: set[tuple[str | None, str | None, str | None]] = set()
+    digests: list[_Digest] = []
+    for table, rows, (wanted, set_of) in zip(tables, rows_of, decoders, strict=True):
+        digests.append(_decode(rows, wanted, set_of))
+        for kind, month, _counted, csp, lad, lsoa, *_rest, n in rows:
+            if kind == -1:
+                stored_rows[table] += int(n)
+                if month is not None:
+                    months[table].append(month)
+            elif kind == -2:
+                places.add((lsoa, lad, csp))
+    return digests, _Stored(_ledger(months, stored_rows), places)
+
+
+def _decode(rows: list[tuple], wanted: list[Any], set_of: dict[int, str]) -> _Digest:
+    monthly: dict[str, int] = {}
+    places: list[tuple[str | None, str | None, str | None, int]] = []
+    breakdowns: dict[str, dict[str, int]] = {name: {} for name, *_rest in wanted}
+    hour_weekday: dict[tuple[int, int], int] = {}
+    offence_weekday: dict[int, int] = {}
+    for row in rows:
+        key, month, counted, csp, lad, lsoa = set_of[row[0]], *row[1:6]
+        hour, day, offence_day, count = row[-4], row[-3], row[-2], int(row[-1])
+        if key == "month":
+            if counted:
+                monthly[month] = monthly.get(month, 0) + count
+        elif key == "place":
+            continue
+        elif key == "csp_code":
+            places.append((csp, lad, lsoa, count))
+        elif key == "h":
+            if hour is not None:
+                hour_weekday[(int(hour), int(day))] = count
+        elif key == "od":
+            if offence_day is not None:
+                offence_weekday[int(offence_day)] = count
+        else:
+            index = int(key[1:])
+            found, value = breakdowns[wanted[index][0]], row[6 + index]
+            found[value] = found.get(value, 0) + count
+    return _Digest(monthly, places, breakdowns, hour_weekday, offence_weekday)
 
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -474,22 +646,12 @@ def _rate(count: Value, population: Value, per: int, symbol: str | None) -> Valu
     return sv_stats.rate(int(count), int(population), per)  # type: ignore[arg-type]
 
 
-@functools.lru_cache(maxsize=4096)
-def _p_value(before: int, after: int) -> float | None:
-    """``stats.change_p_value``, remembered: the exact test is the slowest figure to compute."""
-    return sv_stats.change_p_value(before, after)
-
-
-def _change(previous: Value, current: Value, symbol: str | None) -> tuple[Value, Value, Value]:
-    """(volume change, percentage change, p-value of the change)."""
+def _change(previous: Value, current: Value, symbol: str | None) -> tuple[Value, Value]:
+    """(volume change, percentage change)."""
     if not _is_int(previous) or not _is_int(current):
-        return symbol, symbol, symbol
+        return symbol, symbol
     before, after = int(previous), int(current)  # type: ignore[arg-type]
-    return (
-        after - before,
-        sv_stats.percent_change(before, after),
-        _p_value(before, after),
-    )
+    return after - before, sv_stats.percent_change(before, after)
 
 
 def _derive_share_rate(records: list[Record], symbol: str | None, count: str = "count") -> None:
@@ -531,9 +693,21 @@ def _derive_rolling(records: list[Record], symbol: str | None) -> None:
 
 
 def _derive_change(records: list[Record], symbol: str | None) -> None:
+    """Change, percentage change and the exact test's p-value (of every row at once)."""
+    known = [r for r in records if _is_int(r.get("previous")) and _is_int(r.get("count"))]
+    p_values = dict(
+        zip(
+            map(id, known),
+            sv_stats.change_p_values(
+                [(_n(r["previous"]), _n(r["count"]), 1.0, 1.0) for r in known]
+            ),
+            strict=True,
+        )
+    )
     for record in records:
-        change, percent, p_value = _change(record.get("previous"), record.get("count"), symbol)
-        record["change"], record["percent_change"], record["p_value"] = change, percent, p_value
+        change, percent = _change(record.get("previous"), record.get("count"), symbol)
+        record["change"], record["percent_change"] = change, percent
+        record["p_value"] = p_values.get(id(record), symbol)
         if _is_int(record.get("previous")) and _is_int(record.get("count")):
             record["note"] = sv_stats.note(record["previous"], record["count"])  # type: ignore[arg-type]
         else:
@@ -583,22 +757,29 @@ def _derive_context(records: list[Record], symbol: str | None) -> None:
 def _derive_comparison(records: list[Record], symbol: str | None) -> None:
     _derive_share_rate(records, symbol)
     for record in records:
-        change, percent, _ = _change(record.get("previous"), record.get("count"), symbol)
+        change, percent = _change(record.get("previous"), record.get("count"), symbol)
         record["change"], record["percent_change"] = change, percent
 
 
 def _derive_measures(records: list[Record], symbol: str | None) -> None:
-    for record in records:
-        if record["baseline_count"] is None or record["current_count"] is None:
-            continue  # a count the supplier suppressed: nothing can be derived from it
-        figures = sv_stats.derived(
-            record["baseline_count"],  # type: ignore[arg-type]
-            record["current_count"],  # type: ignore[arg-type]
-            per=int(record.get("rate_per") or 100_000),  # type: ignore[arg-type]
-            baseline_population=record.get("baseline_population"),  # type: ignore[arg-type]
-            current_population=record.get("current_population"),  # type: ignore[arg-type]
-            symbol=symbol or "*",
-        )
+    # A count the supplier suppressed (None): nothing can be derived from it.
+    known = [
+        r for r in records if r["baseline_count"] is not None and r["current_count"] is not None
+    ]
+    derived = sv_stats.derived_many(
+        [
+            {
+                "baseline": record["baseline_count"],
+                "current": record["current_count"],
+                "per": int(record.get("rate_per") or 100_000),  # type: ignore[arg-type]
+                "baseline_population": record.get("baseline_population"),
+                "current_population": record.get("current_population"),
+                "symbol": symbol or "*",
+            }
+            for record in known
+        ]
+    )
+    for record, figures in zip(known, derived, strict=True):
         for name in ("volume_change", "percent_change", "baseline_rate", "current_rate"):
             record[name] = figures[name]
         record["p_value"] = figures["p_value"]
@@ -656,13 +837,7 @@ def trends(
     tables: list[ResultTable] = []
     for table in _sources(con, sources):
         source = SOURCES[table]
-        sql, params = _selected(source, rule, area, first_month=None, last_month=period.last_month)
-        monthly = _fetch(
-            con,
-            f"SELECT ev_month, count(*) FROM {sql} GROUP BY 1 ORDER BY 1",  # noqa: S608
-            params,
-        )
-        counts = dict(monthly)
+        counts = _digest(con, source, rule, area, period).monthly
         months = _month_range(min(counts), period.last_month) if counts else []
         records: list[Record] = [
             {"source": table, "month": m, "count": int(counts.get(m, 0))} for m in months
@@ -802,19 +977,65 @@ def _period_note(period: Period) -> str:
     return f"Every stored month up to the end of the period ({period.label}) is shown."
 
 
-def _availability(con: duckdb.DuckDBPyConnection, area: Area) -> ResultTable:
-    """The ledger: for each table, the first and last month with rows, and how many months."""
+@dataclass(frozen=True)
+class _Stored:
+    """Every stored row of each source (whatever the definition) in an area (the partnership:
+    every row), counted by month and by place, in one pass: the data ledger and the areas in
+    scope both come from it."""
+
+    ledger: dict[str, tuple[str | None, str | None, int, int]]  # first, last, months, rows
+    places: set[tuple[str | None, str | None, str | None]]  # (lsoa, lad, csp) seen
+
+
+def _stored(con: duckdb.DuckDBPyConnection, area: Area) -> _Stored:
+    return _remembered(_stored_key(area), lambda: _count_stored(con, area))  # type: ignore[no-any-return]
+
+
+def _stored_key(area: Area) -> tuple[object, ...]:
+    return ("stored", area.csp)
+
+
+def _ledger(
+    months: Mapping[str, list[str]], rows: Mapping[str, int]
+) -> dict[str, tuple[str | None, str | None, int, int]]:
+    """Each table's first and last month, months with rows and rows, from its months' labels
+    (one per month with rows) and its number of rows."""
+    return {
+        table: (min(found), max(found), len(set(found)), rows[table]) if found
+        else (None, None, 0, rows[table])
+        for table, found in months.items()
+    }  # fmt: skip
+
+
+def _count_stored(con: duckdb.DuckDBPyConnection, area: Area) -> _Stored:
     parts: list[str] = []
     params: list[object] = []
     for table, source in SOURCES.items():
-        month = _month_sql(source)
+        month = f"date_trunc('month', {source.date_sql})" if source.date_sql else "month"
+        label = "strftime(m, '%Y-%m')" if source.date_sql else "m"
         where = "csp_code = ?" if area.csp else "TRUE"
         params += [area.csp] if area.csp else []
         parts.append(
-            f"SELECT '{table}', min({month}), max({month}), count(DISTINCT {month}), count(*) "  # noqa: S608
-            f"FROM {table} WHERE {where}"
+            f"SELECT '{table}', grouping(m), {label}, lsoa_code, lad_code, csp_code, count(*) "  # noqa: S608
+            f"FROM (SELECT {month} AS m, lsoa_code, lad_code, csp_code FROM {table} "
+            f"WHERE {where}) GROUP BY GROUPING SETS ((m), (lsoa_code, lad_code, csp_code))"
         )
-    found = {row[0]: row[1:] for row in _fetch(con, " UNION ALL ".join(parts), params)}
+    months: dict[str, list[str]] = {table: [] for table in SOURCES}
+    rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    places: set[tuple[str | None, str | None, str | None]] = set()
+    for table, by_place, month, lsoa, lad, csp, n in _fetch(con, " UNION ALL ".join(parts), params):
+        if by_place:
+            places.add((lsoa, lad, csp))
+            continue
+        rows[table] += int(n)
+        if month is not None:
+            months[table].append(month)
+    return _Stored(_ledger(months, rows), places)
+
+
+def _availability(con: duckdb.DuckDBPyConnection, area: Area) -> ResultTable:
+    """The ledger: for each table, the first and last month with rows, and how many months."""
+    found = _stored(con, area).ledger
     records: list[Record] = []
     for table in SOURCES:
         first, last, distinct, rows = found.get(table, (None, None, 0, 0))
@@ -865,17 +1086,13 @@ def places(
     tables: list[ResultTable] = []
     for table in _sources(con, sources):
         source = SOURCES[table]
-        sql, params = _in_period(source, rule, area, period)
-        grouped = _fetch(
-            con,
-            f"SELECT csp_code, lad_code, lsoa_code, count(*) FROM {sql} GROUP BY ALL",  # noqa: S608
-            params,
-        )
+        grouped = _digest(con, source, rule, area, period).places
         if not area.is_csp:
             tables.append(_by_csp(table, source, area, grouped, pops))
         tables.append(_by_lad(table, source, area, grouped, pops))
         tables += _by_lsoa(table, source, area, grouped, pops, top)
         if source.point:
+            sql, params = _in_period(source, rule, area, period)
             tables.append(_repeats(con, table, source, sql, params))
     return tables + aggregate_places(con, area=area, period=period, populations=pops)
 
@@ -1182,17 +1399,8 @@ def people(
     tables: list[ResultTable] = []
     for table in _sources(con, sources):
         source = SOURCES[table]
-        sql, params = _in_period(source, rule, area, period)
-        wanted: list[tuple[str, str, str, list[str] | None]] = []
-        if source.age:
-            wanted.append(("age", "Age band", _age_band_sql(source.age),
-                           [b[0] for b in AGE_BANDS] + [AGE_UNKNOWN]))  # fmt: skip
-        if source.sex:
-            wanted.append(("sex", "Sex", _sex_sql(source.sex),
-                           ["Female", "Male", "Other", "Unknown"]))  # fmt: skip
-        wanted += _EXTRAS.get(table, [])
-        found = _grouping_sets(con, sql, params, [(name, expr) for name, _l, expr, _o in wanted])
-        for name, label, _expression, order in wanted:
+        found = _digest(con, source, rule, area, period).breakdowns
+        for name, label, _column, _sql, order in _breakdowns(table):
             title = {
                 "age": f"Age of people in {source.label}",
                 "sex": f"Sex of people in {source.label}",
@@ -1204,50 +1412,24 @@ def people(
 
 
 _YES_NO = ["Yes", "No", "Not recorded"]
-_EXTRAS: dict[str, list[tuple[str, str, str, list[str] | None]]] = {
+# Each source's other breakdowns: (name, label, raw column, SQL labelling it, order of labels).
+_EXTRAS: dict[str, list[tuple[str, str, str, Callable[[str], str], list[str] | None]]] = {
     "police_crime": [
-        ("domestic", "Flagged as domestic abuse", _flag_sql("domestic_flag"), _YES_NO),
-        ("knife", "A knife or sharp instrument used or threatened", _flag_sql("knife_flag"),
+        ("domestic", "Flagged as domestic abuse", "domestic_flag", _flag_sql, _YES_NO),
+        ("knife", "A knife or sharp instrument used or threatened", "knife_flag", _flag_sql,
          _YES_NO),
-        ("firearm", "A firearm involved", _flag_sql("firearm_flag"), _YES_NO),
-        ("location_type", "Type of location", _text_sql("location_type"), None),
+        ("firearm", "A firearm involved", "firearm_flag", _flag_sql, _YES_NO),
+        ("location_type", "Type of location", "location_type", _text_sql, None),
     ],
     "ae_assaults": [
-        ("location_type", "Where the assault happened", _text_sql("assault_location_type"), None),
-        ("method", "How the assault was done", _text_sql("assault_method"), None),
+        ("location_type", "Where the assault happened", "assault_location_type", _text_sql, None),
+        ("method", "How the assault was done", "assault_method", _text_sql, None),
     ],
     "ambulance_assaults": [
-        ("incident_type", "Type of incident", _text_sql("incident_type"), None),
+        ("incident_type", "Type of incident", "incident_type", _text_sql, None),
     ],
-    "police_uk_street": [("crime_type", "Crime type", _text_sql("crime_type"), None)],
+    "police_uk_street": [("crime_type", "Crime type", "crime_type", _text_sql, None)],
 }  # fmt: skip
-
-
-def _grouping_sets(
-    con: duckdb.DuckDBPyConnection,
-    sql: str,
-    params: list[object],
-    expressions: list[tuple[str, str]],
-) -> dict[str, dict[str, int]]:
-    """Counts by each of several expressions, in one pass: name → value → count."""
-    if not expressions:
-        return {}
-    inner = ", ".join(f"{expr} AS d{n}" for n, (_name, expr) in enumerate(expressions))
-    columns = [f"d{n}" for n in range(len(expressions))]
-    sets = ", ".join(f"({c})" for c in columns)
-    flags = ", ".join(f"GROUPING({c})" for c in columns)
-    query = (
-        f"SELECT {', '.join(columns)}, {flags}, count(*) "  # noqa: S608 - our SQL
-        f"FROM (SELECT {inner} FROM {sql}) GROUP BY GROUPING SETS ({sets})"
-    )
-    found: dict[str, dict[str, int]] = {name: {} for name, _expr in expressions}
-    width = len(expressions)
-    for row in _fetch(con, query, params):
-        values, grouped, count = row[:width], row[width : 2 * width], row[-1]
-        for index, (name, _expr) in enumerate(expressions):
-            if grouped[index] == 0:
-                found[name][values[index]] = int(count)
-    return found
 
 
 def _breakdown(
@@ -1304,8 +1486,7 @@ def times(
         source = SOURCES[table]
         if source.time_sql is None:
             continue
-        sql, params = _in_period(source, rule, area, period)
-        grid = _hour_weekday(con, source, sql, params)
+        grid = _digest(con, source, rule, area, period).hour_weekday
         records: list[Record] = []
         for hour in range(24):
             record: Record = {"hour": hour}
@@ -1333,18 +1514,6 @@ def times(
             )
         )
     return tables
-
-
-def _hour_weekday(
-    con: duckdb.DuckDBPyConnection, source: Source, sql: str, params: list[object]
-) -> dict[tuple[int, int], int]:
-    found = _fetch(
-        con,
-        f"SELECT hour({source.time_sql}), isodow({source.time_sql}), count(*) FROM {sql} "  # noqa: S608
-        f"WHERE {source.time_sql} IS NOT NULL GROUP BY 1, 2",
-        params,
-    )
-    return {(int(h), int(d)): int(n) for h, d, n in found}
 
 
 # --- Context ------------------------------------------------------------------------------------
@@ -1398,7 +1567,7 @@ def context(
     )
     if not indicators:
         return []
-    sql, params = _in_period(source, rule, area, period)
+    digest = _digest(con, source, rule, area, period)
     in_scope = _areas_in_scope(con, area)
     by_measure: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
     for supplier, measure, code, value in indicators:
@@ -1410,9 +1579,7 @@ def context(
     summary: list[Record] = []
     for (supplier, measure, level), values in sorted(by_measure.items()):
         column = _LEVEL_COLUMN[level]
-        counts = dict(
-            _fetch(con, f"SELECT {column}, count(*) FROM {sql} GROUP BY 1", params)  # noqa: S608
-        )
+        counts = digest.count_by(column)
         records: list[Record] = [
             {"area_code": code, "area_name": area.name_of(code), "indicator": value,
              "count": int(counts.get(code, 0)), "population": pops.get(code)}
@@ -1468,19 +1635,21 @@ def context(
 
 def _areas_in_scope(con: duckdb.DuckDBPyConnection, area: Area) -> dict[str, set[str]]:
     """LSOAs, districts and CSPs of the area, as seen in any stored row of any source."""
+    key = ("scope", area.csp, tuple(area.csps))
+    return _remembered(key, lambda: _find_areas_in_scope(con, area))  # type: ignore[no-any-return]
+
+
+def _find_areas_in_scope(con: duckdb.DuckDBPyConnection, area: Area) -> dict[str, set[str]]:
     scope: dict[str, set[str]] = {"lsoa": set(), "lad": set(), "csp": set()}
     if area.csp:
-        condition, params = "csp_code = ?", [area.csp]
+        wanted: Callable[[str | None], bool] = lambda csp: csp == area.csp  # noqa: E731
     elif area.csps:
-        condition = f"csp_code IN ({', '.join('?' for _ in area.csps)})"
-        params = list(area.csps)
+        wanted = lambda csp: csp in area.csps  # noqa: E731
     else:
-        condition, params = "csp_code IS NOT NULL", []
-    union = " UNION ".join(
-        f"SELECT DISTINCT lsoa_code, lad_code, csp_code FROM {table} WHERE {condition}"  # noqa: S608
-        for table in SOURCES
-    )
-    for lsoa, lad, csp in _fetch(con, union, params * len(SOURCES)):
+        wanted = lambda csp: csp is not None  # noqa: E731
+    for lsoa, lad, csp in _stored(con, area).places:
+        if not wanted(csp):
+            continue
         for level, code in (("lsoa", lsoa), ("lad", lad), ("csp", csp)):
             if code:
                 scope[level].add(code)
@@ -1525,16 +1694,14 @@ def hidden_picture(
     if police is None or not health:
         return []
     police_source = SOURCES[police]
-    police_sql, police_params = _in_period(police_source, rule, area, period)
-    health_parts = [_in_period(SOURCES[t], rule, area, period) for t in health]
+    police_digest = _digest(con, police_source, rule, area, period)
+    health_digests = [_digest(con, SOURCES[t], rule, area, period) for t in health]
     column = "lsoa_code" if area.is_csp else "csp_code"
-    police_counts = dict(
-        _fetch(con, f"SELECT {column}, count(*) FROM {police_sql} GROUP BY 1", police_params)  # noqa: S608
-    )
+    police_counts = police_digest.count_by(column)
     health_counts: dict[str | None, int] = {}
-    for sql, params in health_parts:
-        for code, n in _fetch(con, f"SELECT {column}, count(*) FROM {sql} GROUP BY 1", params):  # noqa: S608
-            health_counts[code] = health_counts.get(code, 0) + int(n)
+    for digest in health_digests:
+        for code, n in digest.count_by(column).items():
+            health_counts[code] = health_counts.get(code, 0) + n
     if area.is_csp:
         codes = sorted(c for c in set(police_counts) | set(health_counts) if c is not None)
     else:
@@ -1582,37 +1749,16 @@ def hidden_picture(
     )  # fmt: skip
     tables = [place_table]
     if police == "police_crime":
-        tables.append(
-            _hidden_weekday(con, police_sql, police_params, health, health_parts, tables_used)
-        )
+        tables.append(_hidden_weekday(police_digest, health_digests, tables_used))
     return tables
 
 
-def _hidden_weekday(
-    con: duckdb.DuckDBPyConnection,
-    police_sql: str,
-    police_params: list[object],
-    health: list[str],
-    health_parts: list[tuple[str, list[object]]],
-    tables_used: list[str],
-) -> ResultTable:
-    police_days = dict(
-        _fetch(
-            con,
-            f"SELECT isodow(offence_date), count(*) FROM {police_sql} "  # noqa: S608
-            "WHERE offence_date IS NOT NULL GROUP BY 1",
-            police_params,
-        )
-    )
+def _hidden_weekday(police: _Digest, health: list[_Digest], tables_used: list[str]) -> ResultTable:
+    police_days = police.offence_weekday
     health_days: dict[int, int] = {}
-    for table, (sql, params) in zip(health, health_parts, strict=True):
-        moment = SOURCES[table].time_sql
-        for day, n in _fetch(
-            con,
-            f"SELECT isodow({moment}), count(*) FROM {sql} WHERE {moment} IS NOT NULL GROUP BY 1",  # noqa: S608
-            params,
-        ):
-            health_days[int(day)] = health_days.get(int(day), 0) + int(n)
+    for digest in health:
+        for (_hour, day), n in digest.hour_weekday.items():
+            health_days[day] = health_days.get(day, 0) + n
     records: list[Record] = [
         {"weekday": name.capitalize(), "police": int(police_days.get(day, 0)),
          "health": int(health_days.get(day, 0))}
@@ -1788,7 +1934,8 @@ def assessment(
     period = parse_period(period) if isinstance(period, str) else period
     whole = partnership_area or (area if not area.is_csp else Area(area.code, area.name, area.csps))
     sources = available_sources(con)
-    with _selections(con, rule, sources):
+    with _memo():
+        _count_all_sources(con, sources, rule, area, period, every_source=True)
         sections = _sections(
             con, rule=rule, area=area, period=period, populations=populations, top=top,
             sources=sources, whole=whole, baseline_year=baseline_year,
@@ -1825,16 +1972,20 @@ def comparison(
     whole = Area(partnership_code or area.code, partnership_name, area.csps, names=area.names)
     earlier = period.year_earlier()
     tables: list[ResultTable] = []
-    for table in _sources(con, sources):
+    available = _sources(con, sources)
+    with _memo():
+        for when in (period, earlier):
+            _count_all_sources(con, available, rule, whole, when)
+        digests = {
+            (table, when.label): _digest(con, SOURCES[table], rule, whole, when)
+            for table in available
+            for when in (period, earlier)
+        }
+    for table in available:
         source = SOURCES[table]
         counts = []
         for when in (period, earlier):
-            sql, params = _in_period(source, rule, whole, when)
-            grouped = _fetch(
-                con,
-                f"SELECT csp_code, NULL, lsoa_code, count(*) FROM {sql} GROUP BY ALL",  # noqa: S608
-                params,
-            )
+            grouped = digests[(table, when.label)].places
             counts.append(_located_rows(grouped, whole))
         (now, now_unknown, now_outside), (before, before_unknown, before_outside) = counts
         order = [area.csp, *(c for c in area.csps if c != area.csp)]
@@ -1904,7 +2055,7 @@ def locality_profile(
     section setting it beside the partnership and every other CSP."""
     period = parse_period(period) if isinstance(period, str) else period
     whole = Area(partnership_code, partnership_name, area.csps, names=area.names)
-    with _selections(con, rule, available_sources(con)):
+    with _memo():
         return _locality_profile(
             con, rule=rule, area=area, period=period, whole=whole, populations=populations,
             partnership=partnership, partnership_code=partnership_code,
