@@ -111,3 +111,21 @@ def test_no_public_table_publishes_a_controlled_count_from_1_to_the_threshold(
                     continue
                 small = [v for v in cells if isinstance(v, int) and 1 <= v <= threshold]
                 assert not small, (table.key, column.name, small)
+
+
+def test_public_versions_drop_notes_that_could_quote_an_exact_count() -> None:
+    from svduty.analysis.results import ResultColumn, ResultTable
+    from svduty.analysis.sna import public_version
+
+    table = ResultTable(
+        key="places.example.police_crime",
+        title="Example",
+        columns=(ResultColumn("area", "Area"), ResultColumn("count", "Count", "count")),
+        rows=(("North", 40), ("South", 25)),
+        source_tables=("police_crime",),
+        notes=("3 had no location.", "Records with no location count in the total only."),
+    )
+    published = public_version(table)
+    assert published.rows == (("North", 40), ("South", 25))
+    assert "3 had no location." not in published.notes
+    assert "Records with no location count in the total only." in published.notes

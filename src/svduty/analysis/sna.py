@@ -1224,8 +1224,9 @@ def _by_csp(
         records,
         [table],
         notes=[
-            f"{unknown} had no location and {outside} were located outside the partnership's "
-            "CSPs: they count in the partnership's total only."
+            "Records with no location, or located outside the partnership's CSPs, count in the "
+            "partnership's total only.",
+            f"{unknown} had no location and {outside} were located outside the partnership's CSPs.",
         ],
         chart=ChartHint("bar", "area_name", "rate", None, "Rate per 1,000 people by CSP"),
     )
@@ -2173,10 +2174,13 @@ def public_version(
     note = PUBLIC_NOTE.format(
         threshold=policy.threshold, symbol=policy.symbol, rounding=policy.rounding
     )
+    # A note may quote an exact count ("3 had no location"): public versions keep only notes
+    # without figures.
+    safe_notes = tuple(n for n in table.notes if not any(ch.isdigit() for ch in n))
     return replace(
         table,
         rows=tuple(tuple(r.get(n) for n in names) for r in records),
-        notes=(*table.notes, note),
+        notes=(*safe_notes, note),
         public=True,
     )
 
