@@ -62,8 +62,6 @@ DEMO_SEEDERS: tuple[tuple[str, str], ...] = (
     ("svduty.strategy.demo", "seed_demo"),
     ("svduty.funding.demo", "seed_demo"),
     ("svduty.decisions.demo", "seed_demo"),
-    ("svduty.analysis.demo", "seed_demo"),
-    ("svduty.documents.demo", "seed_demo"),
 )
 
 # Import kinds in the order they are loaded.
@@ -127,8 +125,13 @@ def _build(*, echo: Callable[[str], Any], scale: float) -> None:
     _record_local_definition(partnership)
     echo("Computing the strategic needs assessment and locality profiles…")
     from svduty.analysis.store import refresh
+    from svduty.documents.demo import add_demo_documents
 
-    refresh(partnership)
+    year = refresh(partnership)["period"]
+    echo("Publishing the needs-assessment summary…")
+    add_demo_documents(
+        partnership=partnership, analyst=users["demo-analyst"], lead=users["demo-lead"], year=year
+    )
 
 
 def remove_demo() -> None:
