@@ -37,6 +37,9 @@ ICD10_PATTERN = r"[A-Z][0-9]{2}(\.?[0-9A-Z]{1,3})?"
 DATETIME_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?"
 # Great Britain, generously: a point outside this box is probably mistyped or swapped.
 GB_BOX = (-9.0, 49.0, 2.5, 61.0)  # west, south, east, north
+# The largest count stored: every whole number up to it is exact as a double (how cells are read)
+# and fits the stored 64-bit integer; larger cells are reported, never cast.
+MAX_COUNT = 2**53 - 1
 ALL_OFFENCE_NOTATIONS = re.compile(
     r"^(\d{1,3}([A-Z]{1,2}|\.\d{1,2})?|\d{1,3}\s*[/\\]\s*\d{1,3}|\d{5})$"
 )
@@ -134,7 +137,8 @@ def _moment(r: str) -> str:
 
 
 def _number(r: str) -> str:
-    return f"TRY_CAST({r} AS DOUBLE)"
+    """The cell as a finite double; NULL for text, NaN and infinities (1e309 included)."""
+    return f"CASE WHEN isfinite(TRY_CAST({r} AS DOUBLE)) THEN TRY_CAST({r} AS DOUBLE) END"
 
 
 def _whole(t: str, low: int, high: int, sql_type: str) -> str:
@@ -590,8 +594,8 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
             "count-invalid",
             "error",
             "count",
-            "the count is not a whole number",
-            "t_count IS NULL OR t_count <> trunc(t_count)",
+            f"the count is not a whole number from -{MAX_COUNT} to {MAX_COUNT}",
+            f"t_count IS NULL OR t_count <> trunc(t_count) OR abs(t_count) > {MAX_COUNT}",
         ),
         Check(
             "count-negative",
@@ -599,7 +603,7 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
             "count",
             "the count is negative (the Home Office publishes adjustments this way): "
             "stored as published",
-            "t_count < 0 AND t_count = trunc(t_count)",
+            f"t_count < 0 AND t_count = trunc(t_count) AND t_count >= -{MAX_COUNT}",
         ),
         Check(
             "quarter-invalid",
@@ -639,7 +643,8 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
         "quarter": "CASE WHEN t_quarter IN (1, 2, 3, 4) THEN CAST(t_quarter AS TINYINT) END",
         **{c: f"r_{c}" for c in texts},
         "offence_code_raw": "upper(r_offence_code)",
-        "count": "CASE WHEN t_count = trunc(t_count) THEN CAST(t_count AS BIGINT) END",
+        "count": f"CASE WHEN t_count = trunc(t_count) AND abs(t_count) <= {MAX_COUNT} "
+        "THEN CAST(t_count AS BIGINT) END",
         "__year": "r_financial_year",
         "__csp": "r_csp_name",
         "__category": "coalesce(r_offence_group, upper(r_offence_code))",
@@ -708,15 +713,15 @@ def _aggregate_counts(ctx: Context) -> Adapter:
             "count-invalid",
             "error",
             "count",
-            "count is not a whole number, 0 or more",
-            f"r_count IS NOT NULL AND NOT {suppressed} AND "
-            "(t_count IS NULL OR t_count <> trunc(t_count) OR t_count < 0)",
+            f"count is not a whole number from 0 up (at most {MAX_COUNT})",
+            f"r_count IS NOT NULL AND NOT coalesce({suppressed}, FALSE) AND (t_count IS NULL "
+            f"OR t_count <> trunc(t_count) OR t_count < 0 OR t_count > {MAX_COUNT})",
         ),
         Check(
             "value-invalid",
             "error",
             "value",
-            "value is not a number",
+            "value is not a number (NaN and infinities are not accepted)",
             "r_value IS NOT NULL AND t_value IS NULL",
         ),
         Check(
@@ -752,7 +757,7 @@ def _aggregate_counts(ctx: Context) -> Adapter:
         "__period": "r_period",
         "cohort": "coalesce(r_cohort, 'all')",
         "count": f"CASE WHEN NOT coalesce({suppressed}, FALSE) AND t_count = trunc(t_count) "
-        "AND t_count >= 0 THEN CAST(t_count AS BIGINT) END",
+        f"AND t_count BETWEEN 0 AND {MAX_COUNT} THEN CAST(t_count AS BIGINT) END",
         "value": "t_value",
         "suppressed": f"coalesce({suppressed}, FALSE)",
     }

@@ -11,7 +11,9 @@ through the geography and distinct values through Python functions (offence code
 years, CSP names), turns flagged rows into findings, and hands the good rows to a background
 thread that writes Parquet. Only flagged rows are looked at one by one. A file DuckDB cannot parse
 (wrong number of cells in a row, bytes not in its encoding) is copied once in Python with explicit
-row numbers and read again, so every problem is reported with its file, row and column.
+row numbers and read again, so every problem is reported with its file, row and column. So is a
+file whose lines end in more than one way (CRLF, LF, CR), which DuckDB cannot read or misreads:
+found in its first megabyte, it is copied before DuckDB is asked; found later, when DuckDB stops.
 
 What is written, and when: ``store_dir/<table>/<import_id>.parquet.tmp`` while reading, flushed to
 disk and renamed to ``<import_id>.parquet`` only if the import is accepted. A rejected import
@@ -553,6 +555,13 @@ class _Importer:
                 )
         elif retry.how == "rows" and not source.numbered:
             self.sources[retry.index] = readers.rewrite_rows(source, self.workdir)
+            if source.mixed_line_endings:
+                self.file_findings.add(
+                    _info(
+                        source.name,
+                        "its lines end in more than one way (CRLF, LF or CR): read row by row",
+                    )
+                )
         else:
             raise FileProblem(source.name, f"cannot be read as CSV: {retry.detail}")
 
@@ -562,6 +571,8 @@ class _Importer:
         DuckDB runs on a thread of its own, a few batches ahead, while this thread checks and
         normalises and the sink's thread writes: the three overlap.
         """
+        if source.mixed_line_endings and not source.numbered:
+            raise _Retry(index, "rows", "mixed line endings")
         offset = 0
         pieces: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=8)
         stop = threading.Event()
@@ -616,7 +627,9 @@ class _Importer:
             message = str(error)
             if "Invalid unicode" in message:
                 raise _Retry(index, "encoding", _first_line(message)) from None
-            if "CSV Error" in message:
+            if "CSV Error" in message or "CSV Parser" in message:
+                # "CSV Parser": DuckDB's parser met line endings of more than one kind (a CR
+                # alone, or CRLF beside LF) beyond the first megabyte.
                 raise _Retry(index, "rows", _first_line(message)) from None
             raise
         self.bytes_done += max(1, source.size)

@@ -11,6 +11,11 @@ and Windows-1252 are copied to UTF-8 first and recorded. A byte that is not vali
 encoding becomes U+FFFD, and the rows holding one are reported (``has_replacements``). When the
 fast reader meets a row with the wrong number of cells, ``rewrite_rows`` copies the file with
 explicit row numbers so the bad rows can be reported and the rest still read.
+
+Line endings: a file may end its lines with CRLF, LF or CR, but DuckDB expects one of them
+throughout (mixed, it stops, or skips the wrong lines before the header). A file whose first
+megabyte mixes them (outside quoted cells) is marked ``mixed_line_endings`` and is read through
+``rewrite_rows``, which accepts any of the three and writes one.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# A quoted cell (whose line breaks are data, not line endings), or a line ending.
+_QUOTED_OR_LINE_END = re.compile(r'"[^"]*"|\r\n|\r|\n')
 
 
 class FileProblem(Exception):
@@ -88,6 +95,7 @@ class CsvSource:
     size: int
     has_replacements: bool = False  # undecodable bytes were replaced by U+FFFD
     numbered: bool = False  # rewritten with __row and __problem columns first
+    mixed_line_endings: bool = False  # CRLF, LF and CR not one throughout: read by rewrite_rows
 
     @property
     def delimiter_name(self) -> str:
@@ -307,6 +315,22 @@ def transcode(path: Path, encoding: str, target: Path) -> bool:
     return replaced
 
 
+def mixed_line_endings(text: str) -> bool:
+    """Whether the text ends its lines in more than one way (CRLF, LF, CR), quoted cells aside.
+
+    A quote left open at the end of the text (a sample cut mid-cell) hides the rest, which is
+    then not looked at.
+    """
+    seen: set[str] = set()
+    for match in _QUOTED_OR_LINE_END.finditer(text):
+        ending = match.group()
+        if ending[0] != '"':
+            seen.add(ending)
+            if len(seen) > 1:
+                return True
+    return False
+
+
 def _lines(text: str) -> list[str]:
     return io.StringIO(text, newline=None).read().split("\n")
 
@@ -403,6 +427,7 @@ def open_csv(
         match=match,
         size=size,
         has_replacements=replaced,
+        mixed_line_endings=mixed_line_endings(text),
     )
 
 
@@ -419,15 +444,18 @@ def rewrite_rows(source: CsvSource, workdir: Path) -> CsvSource:
 
     Rows are numbered from 1 after the header, blank lines not counted (as DuckDB counts them).
     A last row cut short with no line ending, or a quoted value never closed, means the file was
-    truncated: that refuses the whole file.
+    truncated: that refuses the whole file. Lines may end in CRLF, LF or CR, mixed; the copy ends
+    them all alike. Bytes that are not UTF-8 (beyond the sample ``open_csv`` looked at) become
+    U+FFFD and their rows are reported.
     """
     target = workdir / f"rows-{hashlib.sha256(source.name.encode()).hexdigest()[:16]}.csv"
     width = len(source.header)
     ends_with_newline = _ends_with_newline(source.path)
     row = 0
     last_short: tuple[int, int] | None = None
+    replaced = source.has_replacements
     with (
-        source.path.open("r", encoding="utf-8-sig", newline="") as handle,
+        source.path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle,
         target.open("w", encoding="utf-8", newline="") as sink,
     ):
         for _ in range(source.skip_lines + 1):
@@ -440,6 +468,8 @@ def rewrite_rows(source: CsvSource, workdir: Path) -> CsvSource:
                 if not any(cell.strip() for cell in cells):
                     continue
                 row += 1
+                if not replaced and any("\ufffd" in cell for cell in cells):
+                    replaced = True
                 problem = ""
                 last_short = None
                 if len(cells) != width:
@@ -476,6 +506,7 @@ def rewrite_rows(source: CsvSource, workdir: Path) -> CsvSource:
             positions={key: pos + 2 for key, pos in source.match.positions.items()},
         ),
         numbered=True,
+        has_replacements=replaced,
     )
 
 
