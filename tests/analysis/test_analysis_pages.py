@@ -96,9 +96,17 @@ class FakeStore:
         self.empty = False
 
     def stored_assessment(
-        self, partnership: Any, *, area: str, period: str, public: bool, compute_if_missing: bool
+        self,
+        partnership: Any,
+        *,
+        area: str,
+        period: str,
+        public: bool,
+        compute_if_missing: bool,
+        stale_ok: bool = False,
     ) -> Assessment | None:
         assert compute_if_missing is False  # pages never compute
+        assert stale_ok  # until a refresh has run, the newest stored result
         self.calls.append({"area": area, "period": period, "public": public})
         if self.empty:
             return None

@@ -53,8 +53,15 @@ def _install_store(
     monkeypatch: pytest.MonkeyPatch, table: ResultTable, calls: list[dict[str, Any]]
 ) -> None:
     def stored_assessment(
-        partnership: Partnership, *, area: str, period: str, public: bool, compute_if_missing: bool
+        partnership: Partnership,
+        *,
+        area: str,
+        period: str,
+        public: bool,
+        compute_if_missing: bool,
+        stale_ok: bool = False,
     ) -> Assessment:
+        assert stale_ok  # the newest stored figures rather than a computation on a request
         calls.append({"area": area, "period": period, "public": public})
         assert not compute_if_missing
         provenance = Provenance(partnership.slug, area, "Area", period, "v1", ())

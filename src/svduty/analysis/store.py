@@ -292,9 +292,15 @@ def stored_assessment(
     period: str,
     public: bool,
     compute_if_missing: bool = True,
+    stale_ok: bool = False,
 ) -> Assessment | None:
     """The stored assessment for the partnership's current data and definition; computed and
-    stored first when missing (unless ``compute_if_missing`` is False: then None)."""
+    stored first when missing (unless ``compute_if_missing`` is False: then None).
+
+    ``stale_ok``: when the current one is not stored yet (a refresh is queued after an import),
+    the newest stored for the same area, period and kind instead — its provenance says what it
+    was built from — so that pages never compute on a request.
+    """
     label = sna.parse_period(period).label
     path = result_path(
         partnership,
@@ -304,6 +310,15 @@ def stored_assessment(
         fingerprint=data_fingerprint(partnership),
         public=public,
     )
+    if not path.exists() and stale_ok:
+        older = sorted(
+            results_dir(partnership).glob(
+                f"{_safe(area)}__{_safe(label)}__*__{'public' if public else 'exact'}.json"
+            ),
+            key=lambda found: found.stat().st_mtime,
+        )
+        if older:
+            path = older[-1]
     if not path.exists():
         if not compute_if_missing:
             return None

@@ -150,18 +150,18 @@ def _assessment(
     partnership: Partnership, *, area_code: str, period: str, public: bool
 ) -> Assessment | None:
     """The stored assessment; None when none is stored (or this installation stores none)."""
-    try:
-        from svduty.analysis import store  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    stored_assessment = getattr(store, "stored_assessment", None)
-    if stored_assessment is None:
-        return None
-    # Pages never compute: a missing result is built by the analysis-refresh job ("build").
-    found: Assessment | None = stored_assessment(
-        partnership, area=area_code, period=period, public=public, compute_if_missing=False
+    from svduty.analysis.store import stored_assessment
+
+    # Pages never compute: a missing result is built by the analysis-refresh job ("build"); until
+    # it has run after an import, the newest stored result is shown with its provenance.
+    return stored_assessment(
+        partnership,
+        area=area_code,
+        period=period,
+        public=public,
+        compute_if_missing=False,
+        stale_ok=True,
     )
-    return found
 
 
 # --- Tables on the page -----------------------------------------------------------------------

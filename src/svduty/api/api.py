@@ -203,7 +203,12 @@ def assessment(request: HttpRequest, slug: str, filters: Query[AssessmentQuery])
         and not filters.public
     )
     found = stored_assessment(
-        partnership, area=area, period=period, public=not exact, compute_if_missing=False
+        partnership,
+        area=area,
+        period=period,
+        public=not exact,
+        compute_if_missing=False,
+        stale_ok=True,
     )
     if found is None:
         return Status(404, {"detail": f"no assessment is stored for {area} and {period}"})

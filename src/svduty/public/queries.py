@@ -165,6 +165,7 @@ def _stored(partnership: Partnership, year: str) -> list[ResultTable] | None:
         period=year,
         public=True,
         compute_if_missing=False,
+        stale_ok=True,
     )
     return None if found is None else list(found.all_tables())
 
