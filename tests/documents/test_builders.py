@@ -242,3 +242,28 @@ def test_the_content_hash_follows_the_content_not_the_build(partnership: Partner
     assert content_hash(build(first)) == content_hash(build(again))
     changed = gather(partnership, kind="sna-summary", year=YEAR, commentary="New words.", **fixed)
     assert content_hash(build(changed)) != content_hash(build(first))
+
+
+def test_a_long_table_shows_its_most_recent_or_first_rows_and_says_where_the_rest_is() -> None:
+    from svduty.analysis.results import ResultColumn, ResultTable
+    from svduty.documents.builders.common import document_table
+
+    monthly = ResultTable(
+        key="trends.monthly.police_crime",
+        title="By month",
+        columns=(ResultColumn("source", "Source"), ResultColumn("month", "Month", "month")),
+        rows=tuple(("police_crime", f"{2000 + i // 12}-{i % 12 + 1:02d}") for i in range(50)),
+        source_tables=("police_crime",),
+    )
+    shown = document_table(monthly, limit=12)
+    assert [row[1] for row in shown.rows][-1] == "2004-02"  # the most recent month
+    assert len(shown.rows) == 12
+    assert "the most recent 12 of 50 rows" in shown.notes
+    places = ResultTable(
+        key="places.lsoa.police_crime",
+        title="By LSOA",
+        columns=(ResultColumn("lsoa", "LSOA"), ResultColumn("count", "Count", "count")),
+        rows=tuple((f"E0{i}", 100 - i) for i in range(50)),
+        source_tables=("police_crime",),
+    )
+    assert document_table(places, limit=10).rows[0] == ("E00", 100)  # the largest first

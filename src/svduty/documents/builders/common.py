@@ -131,13 +131,32 @@ def commentary_blocks(inputs: BuildInput, *, empty: str) -> tuple[Block, ...]:
 # --- Analysis tables ----------------------------------------------------------------------------
 
 
-def document_table(result: ResultTable) -> Table:
-    """A ``ResultTable`` as a document table: labelled columns, numbers right-aligned."""
+MAX_DOCUMENT_ROWS = 40
+_TIME_KINDS = frozenset({"month", "year"})
+
+
+def document_table(result: ResultTable, *, limit: int = MAX_DOCUMENT_ROWS) -> Table:
+    """A ``ResultTable`` as a document table: labelled columns, numbers right-aligned.
+
+    A document is read, not searched: a table longer than ``limit`` rows shows its most recent
+    rows (a time series) or its first rows (the engine lists places and groups largest first),
+    and says where the whole table is.
+    """
+    rows = tuple(tuple(row) for row in result.rows)
+    notes = list(result.notes)
+    if len(rows) > limit:
+        by_time = any(c.kind in _TIME_KINDS for c in result.columns[:2])
+        rows = rows[-limit:] if by_time else rows[:limit]
+        shown = "most recent" if by_time else "first"
+        notes.append(
+            f"This shows the {shown} {limit} of {len(result.rows):,} rows; the whole table is "
+            "in the web app's needs assessment pages as CSV and JSON."
+        )
     return Table(
         caption=result.title,
         columns=tuple(Column(c.label, numeric=c.kind in NUMERIC_KINDS) for c in result.columns),
-        rows=tuple(tuple(row) for row in result.rows),
-        notes=" ".join(result.notes),
+        rows=rows,
+        notes=" ".join(notes),
         sheet_name=result.key.replace(".", " ")[:28],
     )
 
