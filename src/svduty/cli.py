@@ -119,7 +119,8 @@ def _serve(*, host: str, port: int, workers: int = 2, with_worker: bool = True) 
     python = sys.executable
     processes: list[subprocess.Popen[bytes]] = []
     if with_worker:
-        processes.append(subprocess.Popen([python, "-m", "svduty", "worker"]))
+        # Background work yields the processors to people's requests.
+        processes.append(subprocess.Popen([python, "-m", "svduty", "worker", "--nice", "10"]))
     web = subprocess.Popen(
         [
             python,
@@ -162,8 +163,16 @@ def _serve(*, host: str, port: int, workers: int = 2, with_worker: bool = True) 
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
-def worker(burst: bool) -> None:
+@click.option(
+    "--nice",
+    default=0,
+    show_default=True,
+    help="Lower the worker's CPU priority by this much (0–19) so web requests come first.",
+)
+def worker(burst: bool, nice: int) -> None:
     """Run background jobs: the database queue by default, Redis when REDIS_URL is set."""
+    if nice:
+        os.nice(max(0, min(19, nice)))
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
