@@ -311,19 +311,38 @@ def stored_assessment(
         public=public,
     )
     if not path.exists() and stale_ok:
-        older = sorted(
-            results_dir(partnership).glob(
-                f"{_safe(area)}__{_safe(label)}__*__{'public' if public else 'exact'}.json"
-            ),
-            key=lambda found: found.stat().st_mtime,
-        )
-        if older:
-            path = older[-1]
+        stale = _newest_stale(partnership, area=area, period=label, public=public)
+        if stale is not None:
+            return stale
     if not path.exists():
         if not compute_if_missing:
             return None
         path = _store_both(partnership, area=area, period=label)[public]
     return from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _newest_stale(
+    partnership: Partnership, *, area: str, period: str, public: bool
+) -> Assessment | None:
+    """The newest stored assessment for the area and period built from this partnership's own
+    imports (a file left by an earlier partnership of the same slug does not count)."""
+    from svduty.datasets.models import Import
+
+    known = {
+        str(i) for i in Import.objects.filter(partnership=partnership).values_list("id", flat=True)
+    }
+    pattern = f"{_safe(area)}__{_safe(period)}__*__{'public' if public else 'exact'}.json"
+    candidates = sorted(
+        results_dir(partnership).glob(pattern), key=lambda found: found.stat().st_mtime
+    )
+    for candidate in reversed(candidates):
+        try:
+            found = from_json(json.loads(candidate.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if found.provenance.imports and set(found.provenance.imports) <= known:
+            return found
+    return None
 
 
 def _latest_year(partnership: Partnership) -> str:
