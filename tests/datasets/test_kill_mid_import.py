@@ -62,7 +62,9 @@ print(sweep_abandoned_imports())
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    # The children keep to their own SQLite database under ``home``: a DATABASE_URL given to the
+    # test run names the server's real database, not the test database pytest made.
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         SVDUTY_HOME=str(home),
         DJANGO_SETTINGS_MODULE="svduty.config.settings",
