@@ -24,7 +24,7 @@ import duckdb
 from django.conf import settings
 
 from svduty.analysis import disclosure, periods, sna
-from svduty.analysis.definitions import DEFAULT_RULE, Rule, RuleError, validate_rule
+from svduty.analysis.definitions import DEFAULT_RULE, Rule, RuleError
 from svduty.analysis.results import Assessment, from_json, to_json
 from svduty.partnership.models import Partnership
 
@@ -72,11 +72,10 @@ def data_fingerprint(partnership: Partnership) -> str:
 def current_rule(partnership: Partnership) -> Rule:
     """The latest version of the partnership's local definition as a rule (the default rule
     when it has none, or its rule is empty)."""
-    latest = partnership.local_definitions.order_by("-version").first()
-    if latest is None or not latest.rule:
-        return DEFAULT_RULE
+    from svduty.analysis.queries import rule_of
+
     try:
-        return validate_rule(latest.rule)
+        return rule_of(partnership.local_definitions.order_by("-version").first())
     except RuleError:
         return DEFAULT_RULE
 

@@ -30,16 +30,6 @@ def policy_text(policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY)
     return text + (", with secondary suppression" if policy.secondary else "")
 
 
-def live_import_ids(partnership: Partnership) -> tuple[str, ...]:
-    from svduty.datasets.models import Import
-    from svduty.datasets.queries import LIVE_STATUSES
-
-    ids = Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES).values_list(
-        "id", flat=True
-    )
-    return tuple(sorted(str(i) for i in ids))
-
-
 def _assessment(partnership: Partnership, *, area_code: str, year: str, public: bool) -> Assessment:
     """The needs assessment's tables for the area and year (for a CSP, its locality profile with
     its comparison), exact or public, from the engine's stored results (computed if missing)."""
@@ -112,6 +102,7 @@ def gather(
         policy_for,
         success_measures_report,
     )
+    from svduty.analysis.store import live_import_ids
 
     spec = KINDS.get(kind)
     if spec is None:
@@ -180,7 +171,7 @@ def gather(
         commentary=commentary,
         recommendations=recommendations,
         version_number=version_number,
-        imports=live_import_ids(partnership),
+        imports=tuple(live_import_ids(partnership)),
         disclosure_policy=policy_text(policy_for(partnership)) if public else "",
         is_demo=bool(getattr(partnership, "is_demo", False)),
     )
