@@ -39,10 +39,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from svduty.analysis import measures, sna
 from svduty.analysis.definitions import DEFAULT_RULE
+from svduty.datasets import store_writer
 from svduty.datasets.stored import TABLES
 
 PFA = "E23000901"
@@ -52,6 +52,7 @@ OFFENCE_WEIGHTS = [0.28, 0.04, 0.002, 0.003, 0.06, 0.09, 0.01, 0.05, 0.03, 0.02,
 FIRST_DAY = date(2019, 4, 1)
 DAYS = (date(2024, 3, 31) - FIRST_DAY).days + 1
 TARGET_SECONDS, TARGET_RATIO, TARGET_MEASURES = 2.0, 10.0, 5.0
+IDENTIFIERS = ("crime_ref", "episode_ref", "incident_ref")  # the adapters' ``high_cardinality``
 
 
 # --- The fictional area and its records -----------------------------------------------------------
@@ -263,10 +264,31 @@ def _table(name: str, data: dict[str, Any]) -> pa.Table:
 # --- Writing the files ----------------------------------------------------------------------------
 
 
+def store_sink(folder: Path, table: str) -> store_writer.ParquetSink:
+    """The import pipeline's own writer with its options (``pipeline._Importer``), so the files
+    are laid out as an import leaves them."""
+    schema = TABLES[table]
+    return store_writer.ParquetSink(
+        folder,
+        "bench",
+        store_writer.write_schema(schema),
+        dictionary=[
+            f.name
+            for f in schema
+            if store_writer.is_text(f.type)
+            and f.name not in IDENTIFIERS
+            and f.name not in store_writer.PLAIN_COLUMNS
+        ],
+        uncompressed=IDENTIFIERS,
+        cluster_by=store_writer.CLUSTER_COLUMNS.get(table),
+    )
+
+
 def write_store(folder: Path, tables: dict[str, pa.Table]) -> None:
     for name, table in tables.items():
-        (folder / "store" / name).mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / "store" / name / "bench.parquet")
+        sink = store_sink(folder / "store" / name, name)
+        sink.write(table.cast(sink.schema))
+        sink.commit()
 
 
 def write_sources(folder: Path, tables: dict[str, pa.Table], geo: dict[str, np.ndarray]) -> None:
@@ -305,8 +327,9 @@ def connection(store: Path) -> duckdb.DuckDBPyConnection:
         if path.exists():
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
         else:
-            con.register(f"_empty_{table}", schema.empty_table())
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+            con.register("_empty", schema.empty_table())
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _empty")
+            con.unregister("_empty")
     return con
 
 
@@ -465,9 +488,9 @@ def timed(func: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
 def measures_store(folder: Path, rows: int, rng: np.random.Generator) -> Path:
     """``rows`` police-crime rows over 40 forces' CSPs, in chunks of a million."""
     store = folder / "measures-store"
-    (store / "police_crime").mkdir(parents=True, exist_ok=True)
+    sink = store_sink(store / "police_crime", "police_crime")
     geo = geography(rng)
-    done, part = 0, 0
+    done = 0
     while done < rows:
         n = min(1_000_000, rows - done)
         table = police_crime(rng, geo, n)
@@ -476,8 +499,9 @@ def measures_store(folder: Path, rows: int, rng: np.random.Generator) -> Path:
             table.schema.get_field_index("csp_code"), "csp_code",
             pa.array(np.char.add("E22000", np.char.zfill(csps, 3))),
         )  # fmt: skip
-        pq.write_table(table, store / "police_crime" / f"part-{part}.parquet")
-        done, part = done + n, part + 1
+        sink.write(table.cast(sink.schema))
+        done += n
+    sink.commit()
     return store
 
 

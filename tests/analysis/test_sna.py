@@ -592,3 +592,59 @@ def test_aggregate_counts_appear_by_area_with_supplier_suppression_kept(
     ]  # fmt: skip
     public = public_version(table)
     assert [r["count"] for r in rows_of(public)] == [40, 20, "*"]
+
+
+def test_queries_run_together_give_the_same_assessment_as_one_at_a_time(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assessment starts its queries on cursors of their own (two at a time); the tables
+    must be exactly those of running each query in turn on the one connection."""
+    import contextlib
+    import random
+
+    from svduty.analysis import sna
+
+    pick = random.Random(5)
+    codes = ["8N", "5D", "1", "3A", "34B", "105A", "9A"]
+    places = [("E01000001", "E07000001", NORTH), ("E01000002", "E07000002", SOUTH),
+              (None, None, None), ("E01000009", "E07000009", ELSEWHERE)]  # fmt: skip
+    crimes, visits = [], []
+    for _ in range(3_000):
+        lsoa, lad, csp = pick.choice(places)
+        day = date(2018, 4, 1).toordinal() + pick.randrange(1_000)
+        crimes.append(crime(
+            recorded_date=date.fromordinal(day), offence_date=date.fromordinal(day - 1),
+            offence_code=pick.choice(codes), knife_flag=pick.choice(["Y", "N", None]),
+            victim_age=pick.choice([None, 15, 22, 40]), lsoa_code=lsoa, lad_code=lad,
+            csp_code=csp, latitude=52 + pick.randrange(5) / 1000, longitude=-1.1,
+        ))  # fmt: skip
+        visits.append({
+            "assault_at": datetime.fromordinal(day).replace(hour=pick.randrange(24)),
+            "age": pick.choice([None, 19, 33]), "sex": pick.choice(["F", "M"]),
+            "lsoa_code": lsoa, "lad_code": lad, "csp_code": csp,
+            "month": date.fromordinal(day).strftime("%Y-%m"),
+        })  # fmt: skip
+    insert(con, "police_crime", crimes)
+    insert(con, "ae_assaults", visits)
+    insert(con, "hospital_admissions", [episode()] * 5)
+    started: list[str] = []
+    run_on_cursor = sna._run_on_cursor
+
+    def counted(cursor: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[tuple]:
+        started.append(sql)
+        return run_on_cursor(cursor, sql, params)
+
+    monkeypatch.setattr(sna, "_run_on_cursor", counted)
+
+    def build(area: Area) -> str:
+        return to_json(assessment(
+            con, rule=DEFAULT_RULE, area=area, period="2019/20", built_at="2024-01-01T00:00:00",
+            baseline_year="2018/19", partnership_area=TESTSHIRE,
+        ))  # fmt: skip
+
+    together = [build(TESTSHIRE), build(TESTSHIRE.for_csp(NORTH))]
+    assert len(started) >= 10
+    monkeypatch.setattr(sna, "_concurrent_queries", contextlib.nullcontext)
+    started.clear()
+    assert [build(TESTSHIRE), build(TESTSHIRE.for_csp(NORTH))] == together
+    assert started == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 from datetime import date, datetime
 
 import pyarrow.parquet as pq
@@ -357,3 +358,34 @@ def test_impossible_coordinates_are_errors_in_partner_files(run, write_csv):
     assert (swapped["row"], swapped["severity"]) == (3, "warning")
     (word,) = with_code(result, "not a number")
     assert (word["row"], word["value"]) == (4, "(-0.09, north)")
+
+
+def test_record_level_rows_are_stored_in_date_order_in_small_row_groups(run, write_csv):
+    """A period's rows then sit in few row groups, which readers pick by their statistics; the
+    row number keeps each row traceable to its line in the file."""
+    days = [date(2019, 4, 1).toordinal() + (n * 7919) % 1800 for n in range(40_000)]
+    rows = [
+        [f"CR{n}", date.fromordinal(day).isoformat(), "", "8N", "", "", "", "", "", "", "",
+         "E01000001", "", "", ""]
+        for n, day in enumerate(days)
+    ]  # fmt: skip
+    path = write_csv("crime.csv", CRIME, rows)
+
+    result = run("police-crime", path, geography=GEOGRAPHY)
+
+    assert result.status == "completed"
+    stored = pq.ParquetFile(result.path)
+    table = stored.read(columns=["row_number", "recorded_date", "crime_ref"])
+    recorded = table.column("recorded_date").to_pylist()
+    assert recorded == sorted(recorded)
+    assert sorted(table.column("row_number").to_pylist()) == list(range(1, 40_001))
+    first = table.to_pylist()[0]
+    assert first["crime_ref"] == pseudonym("crime_ref", f"CR{first['row_number'] - 1}")
+    assert first["recorded_date"] == date.fromordinal(days[first["row_number"] - 1])
+    groups = [stored.metadata.row_group(i) for i in range(stored.metadata.num_row_groups)]
+    assert len(groups) == 3
+    assert max(g.num_rows for g in groups) == 16_384
+    date_column = stored.schema_arrow.get_field_index("recorded_date")
+    ranges = [(g.column(date_column).statistics.min, g.column(date_column).statistics.max)
+              for g in groups]  # fmt: skip
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))

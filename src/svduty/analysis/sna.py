@@ -53,6 +53,7 @@ import contextvars
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -376,7 +377,86 @@ def _remembered(key: tuple[object, ...], make: Callable[[], Any]) -> Any:
         return make()
     if key not in memo:
         memo[key] = make()
-    return memo[key]
+    found = memo[key]
+    if isinstance(found, Future):
+        memo[key] = found = found.result()
+    elif isinstance(found, _Later):
+        memo[key] = found = found.make()
+    return found
+
+
+@dataclass(frozen=True)
+class _Later:
+    """A result worked out when first asked for (``_remembered``): a source's digest is decoded
+    as soon as its own queries are in, while the other sources' are still running."""
+
+    make: Callable[[], Any]
+
+
+# Queries of one assessment run two at a time, each on its own cursor, while Python builds the
+# tables of answers already in: DuckDB scans a small file on one thread, and this machine has two.
+QUERY_THREADS = 2
+_POOL = ("pool",)
+
+
+@contextlib.contextmanager
+def _concurrent_queries() -> Iterator[None]:
+    """Within an assessment (``_memo``), let ``_prefetch`` start queries early."""
+    memo = _MEMO.get()
+    if memo is None or _POOL in memo:
+        yield
+        return
+    with ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="svduty-sna") as pool:
+        memo[_POOL] = pool
+        try:
+            yield
+        finally:
+            del memo[_POOL]
+
+
+def _run_on_cursor(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]
+) -> list[tuple]:
+    try:
+        return cursor.execute(sql, list(params)).fetchall()
+    finally:
+        cursor.close()
+
+
+def _prefetch(
+    con: duckdb.DuckDBPyConnection, queries: Iterable[tuple[str, Sequence[object]]]
+) -> None:
+    """Start the queries now, in order, on their own cursors; ``_fetch`` then waits for their
+    rows. Without ``_concurrent_queries`` this does nothing and ``_fetch`` runs them itself."""
+    memo = _MEMO.get()
+    pool = memo.get(_POOL) if memo is not None else None
+    if memo is None or pool is None:
+        return
+    for sql, params in queries:
+        key = ("query", sql, tuple(params))
+        if key not in memo:
+            memo[key] = pool.submit(_run_on_cursor, con.cursor(), sql, params)
+
+
+def _submit(
+    key: tuple[object, ...],
+    work: Callable[[duckdb.DuckDBPyConnection], Any],
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Start ``work`` on its own cursor and remember its answer under ``key`` (``_remembered``)."""
+    memo = _MEMO.get()
+    pool = memo.get(_POOL) if memo is not None else None
+    if memo is None or pool is None or key in memo:
+        return
+    cursor = con.cursor()
+
+    def run() -> Any:
+        try:
+            return work(cursor)
+        finally:
+            cursor.close()
+
+    memo[key] = pool.submit(run)
 
 
 def _breakdowns(table: str) -> list[tuple[str, str, str, Callable[[str], str], list[str] | None]]:
@@ -412,32 +492,81 @@ def _count_all_sources(
     *,
     every_source: bool = False,
 ) -> None:
-    """Every source's digest in one query, kept for the assessment being built; with
-    ``every_source`` (``tables`` are all the sources with stored rows) the data ledger and the
-    areas in scope too, from the same pass."""
+    """Every source's digest (``_count_queries``, started now), kept for the assessment being
+    built and decoded when first needed; with ``every_source`` (``tables`` are all the sources
+    with stored rows) the data ledger and the areas in scope too, from the same queries."""
     memo = _MEMO.get()
     if memo is None or not tables:
         return
-    digests, stored = _count_sources(con, tables, rule, area, period)
-    for table, digest in zip(tables, digests, strict=True):
-        memo[_digest_key(table, rule, area, period)] = digest
+    queries, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, queries)
+    fetched: dict[int, list[tuple]] = {}
+
+    def rows_of(index: int) -> list[tuple]:
+        if index not in fetched:
+            fetched[index] = [
+                row[1:]
+                for sql, params in queries[2 * index : 2 * index + 2]
+                for row in _fetch(con, sql, params)
+            ]
+        return fetched[index]
+
+    for index, table in enumerate(tables):
+        wanted, set_of = decoders[index]
+        memo[_digest_key(table, rule, area, period)] = _Later(
+            lambda i=index, w=wanted, s=set_of: _decode(rows_of(i), w, s)  # type: ignore[misc]
+        )
     if every_source:
-        memo[_stored_key(area)] = stored
+        memo[_stored_key(area)] = _Later(
+            lambda: _stored_from(tables, [rows_of(i) for i in range(len(tables))])
+        )
 
 
 def _count_sources(
     con: duckdb.DuckDBPyConnection, tables: Sequence[str], rule: Rule, area: Area, period: Period
 ) -> tuple[list[_Digest], _Stored]:
-    """One query for the sources: for each, every stored row in the area by month (for the
-    ledger, and the definition's rows up to the period's end for the trends) and by place (the
-    areas in scope), and the period's rows meeting the definition grouped by their raw values
-    in a handful of grouping sets; only the groups are then labelled (age band, sex, …) and
-    added up, by the SQL expressions a query per table would apply to every row."""
+    """Two queries per source (``_count_queries``), run together when they can be: for each,
+    every stored row in the area by month (for the ledger, and the definition's rows up to the
+    period's end for the trends) and by place (the areas in scope), and the period's rows
+    meeting the definition grouped by their raw values in a handful of grouping sets; only the
+    groups are then labelled (age band, sex, …) and added up, by the SQL expressions a query
+    per table would apply to every row."""
+    queries, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, queries)
+    rows_of: list[list[tuple]] = [[] for _ in tables]
+    for sql, params in queries:
+        for row in _fetch(con, sql, params):
+            rows_of[row[0]].append(row[1:])
+    digests = [
+        _decode(rows, wanted, set_of)
+        for rows, (wanted, set_of) in zip(rows_of, decoders, strict=True)
+    ]
+    return digests, _stored_from(tables, rows_of)
+
+
+def _stored_from(tables: Sequence[str], rows_of: Sequence[list[tuple]]) -> _Stored:
+    """The ledger and the places seen, from the sources' counting rows (``_count_queries``)."""
+    months: dict[str, list[str]] = {table: [] for table in SOURCES}
+    stored_rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    places: set[tuple[str | None, str | None, str | None]] = set()
+    for table, rows in zip(tables, rows_of, strict=True):
+        for kind, month, _counted, csp, lad, lsoa, *_rest, n in rows:
+            if kind == -1:
+                stored_rows[table] += int(n)
+                if month is not None:
+                    months[table].append(month)
+            elif kind == -2:
+                places.add((lsoa, lad, csp))
+    return _Stored(_ledger(months, stored_rows), places)
+
+
+def _count_queries(
+    tables: Sequence[str], rule: Rule, area: Area, period: Period
+) -> tuple[list[tuple[str, list[object]]], list[tuple[list[Any], dict[int, str]]]]:
+    """The counting queries of ``_count_sources`` (the largest first), each row starting with
+    its source's index in ``tables``; and each source's decoder (``_decode``)."""
     width = max(len(_breakdowns(table)) for table in tables)
-    ctes: list[str] = []
-    selects: list[str] = []
-    params: list[object] = []  # the CTEs' parameters; then the SELECTs'
-    select_params: list[object] = []
+    queries: list[tuple[str, list[object]]] = []
     decoders: list[tuple[list[Any], dict[int, str]]] = []
     for index, table in enumerate(tables):
         source = SOURCES[table]
@@ -478,55 +607,35 @@ def _count_sources(
         labels += ["NULL"] * (width - len(wanted))
         nulls = "NULL, " * width
         # Every stored row: by month, marked when it counts in the trends; and by place.
-        ctes.append(
-            f"a{index} AS (SELECT grouping(m, csp_code) AS gid, m, sv, lsoa_code, lad_code, "  # noqa: S608 - our SQL
+        queries.append((
+            f"WITH a AS (SELECT grouping(m, csp_code) AS gid, m, sv, lsoa_code, lad_code, "  # noqa: S608 - our SQL
             f"csp_code, count(*) AS n FROM (SELECT {month_key} AS m, "
             f"coalesce({condition}, FALSE) AS sv, lsoa_code, lad_code, csp_code FROM {table} "
-            f"WHERE {in_area}) GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))), "
-            f"g{index} AS (SELECT grouping({', '.join(keys)}) AS gid, {', '.join(grouped)}, "
+            f"WHERE {in_area}) GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))) "
+            f"SELECT {index}, -1, {month_label}, coalesce(sv AND m <= {last_month}, FALSE), "
+            f"NULL, NULL, NULL, {nulls}NULL, NULL, NULL, n FROM a WHERE gid = 1 "
+            f"UNION ALL SELECT {index}, -2, NULL, NULL, csp_code, lad_code, lsoa_code, {nulls}"
+            f"NULL, NULL, NULL, n FROM a WHERE gid = 2",
+            [*rule_params, *area_params, last],
+        ))  # fmt: skip
+        # The period's rows meeting the definition, in grouping sets.
+        queries.append((
+            f"WITH g AS (SELECT grouping({', '.join(keys)}) AS gid, {', '.join(grouped)}, "  # noqa: S608 - our SQL
             f"count(*) AS n FROM (SELECT {', '.join(raw)} FROM {table} "
             f"WHERE {' AND '.join(where)} AND {in_period}) "
-            f"GROUP BY GROUPING SETS ({', '.join(sets)}))"
-        )
-        params += [*rule_params, *area_params, *rule_params, last, *area_params, first]
-        selects.append(
-            f"SELECT {index}, -1, {month_label}, coalesce(sv AND m <= {last_month}, FALSE), "  # noqa: S608
-            f"NULL, NULL, NULL, {nulls}NULL, NULL, NULL, n FROM a{index} WHERE gid = 1"
-        )
-        select_params.append(last)
-        selects.append(
-            f"SELECT {index}, -2, NULL, NULL, csp_code, lad_code, lsoa_code, {nulls}"  # noqa: S608
-            f"NULL, NULL, NULL, n FROM a{index} WHERE gid = 2"
-        )
-        selects.append(
-            f"SELECT {index}, gid, NULL, NULL, csp_code, lad_code, lsoa_code, "  # noqa: S608
+            f"GROUP BY GROUPING SETS ({', '.join(sets)})) "
+            f"SELECT {index}, gid, NULL, NULL, csp_code, lad_code, lsoa_code, "
             f"{''.join(label + ', ' for label in labels)}{', '.join(extra)}, sum(n) "
-            f"FROM g{index} GROUP BY ALL"
-        )
+            f"FROM g GROUP BY ALL",
+            [*rule_params, last, *area_params, first],
+        ))  # fmt: skip
         # grouping() sets a key's bit (the first key's the highest) when the set leaves it
         # out, and each set keeps exactly one key.
         bits = len(keys)
         set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
         set_of |= {-1: "month", -2: "place"}
         decoders.append((wanted, set_of))
-    query = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
-    rows_of: list[list[tuple]] = [[] for _ in tables]
-    for row in _fetch(con, query, params + select_params):
-        rows_of[row[0]].append(row[1:])
-    months: dict[str, list[str]] = {table: [] for table in SOURCES}
-    stored_rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
-    places: set[tuple[str | None, str | None, str | None]] = set()
-    digests: list[_Digest] = []
-    for table, rows, (wanted, set_of) in zip(tables, rows_of, decoders, strict=True):
-        digests.append(_decode(rows, wanted, set_of))
-        for kind, month, _counted, csp, lad, lsoa, *_rest, n in rows:
-            if kind == -1:
-                stored_rows[table] += int(n)
-                if month is not None:
-                    months[table].append(month)
-            elif kind == -2:
-                places.add((lsoa, lad, csp))
-    return digests, _Stored(_ledger(months, stored_rows), places)
+    return queries, decoders
 
 
 def _decode(rows: list[tuple], wanted: list[Any], set_of: dict[int, str]) -> _Digest:
@@ -817,6 +926,13 @@ _RATE = ResultColumn("rate", "Rate per 1,000 people", "rate", per=RATE_PER)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[tuple]:
+    memo = _MEMO.get()
+    started = memo.pop(("query", sql, tuple(params)), None) if memo is not None else None
+    if started is not None:
+        try:
+            return started.result()  # type: ignore[no-any-return]
+        except duckdb.CatalogException:
+            pass  # a table registered on this connection only: its cursors can't see it
     return con.execute(sql, list(params)).fetchall()
 
 
@@ -1300,11 +1416,9 @@ def _by_lsoa(
     return [best, full]
 
 
-def _repeats(
-    con: duckdb.DuckDBPyConnection, table: str, source: Source, sql: str, params: list[object]
-) -> ResultTable:
-    """Locations with at least REPEAT_THRESHOLD rows: police.uk's location text and snapped
-    point; otherwise the point to 4 decimal places (about 10 metres)."""
+def _repeat_query(table: str, sql: str, params: list[object]) -> tuple[str, list[object]]:
+    """The query of locations with at least REPEAT_THRESHOLD of the rows of ``sql``: police.uk's
+    location text and snapped point; otherwise the point to 4 decimal places (about 10 metres)."""
     if table == "police_uk_street":
         place = "location AS place, round(latitude, 6) AS lat, round(longitude, 6) AS lon"
         where = "latitude IS NOT NULL AND longitude IS NOT NULL"
@@ -1315,12 +1429,18 @@ def _repeats(
         )
         where = "latitude IS NOT NULL AND longitude IS NOT NULL"
     group = "place, lat, lon" if table == "police_uk_street" else "lat, lon"
-    found = _fetch(
-        con,
+    query = (
         f"SELECT {place}, any_value(lsoa_code), count(*) AS n FROM {sql} WHERE {where} "  # noqa: S608
-        f"GROUP BY {group} HAVING count(*) >= ? ORDER BY n DESC, lat, lon",
-        [*params, REPEAT_THRESHOLD],
+        f"GROUP BY {group} HAVING count(*) >= ? ORDER BY n DESC, lat, lon"
     )
+    return query, [*params, REPEAT_THRESHOLD]
+
+
+def _repeats(
+    con: duckdb.DuckDBPyConnection, table: str, source: Source, sql: str, params: list[object]
+) -> ResultTable:
+    """Locations with at least REPEAT_THRESHOLD rows (``_repeat_query``)."""
+    found = _fetch(con, *_repeat_query(table, sql, params))
     records: list[Record] = [
         {"place": p or "", "lsoa_code": lsoa, "latitude": lat, "longitude": lon, "count": int(n)}
         for p, lat, lon, lsoa, n in found
@@ -1559,13 +1679,7 @@ def context(
         return []
     source = SOURCES[table]
     year = period.financial_year or periods.financial_year_of_month(period.last_month)
-    indicators = _fetch(
-        con,
-        "SELECT source, measure, area_code, arg_max(value, period) FROM aggregate_counts "
-        "WHERE value IS NOT NULL AND (financial_year IS NULL OR financial_year <= ?) "
-        "GROUP BY ALL ORDER BY 1, 2, 3",
-        [year],
-    )
+    indicators = _fetch(con, *_indicator_query(year))
     if not indicators:
         return []
     digest = _digest(con, source, rule, area, period)
@@ -1632,6 +1746,16 @@ def context(
         )
     )
     return tables
+
+
+def _indicator_query(year: str) -> tuple[str, list[object]]:
+    """Each area indicator's latest value up to the financial year."""
+    return (
+        "SELECT source, measure, area_code, arg_max(value, period) FROM aggregate_counts "
+        "WHERE value IS NOT NULL AND (financial_year IS NULL OR financial_year <= ?) "
+        "GROUP BY ALL ORDER BY 1, 2, 3",
+        [year],
+    )
 
 
 def _areas_in_scope(con: duckdb.DuckDBPyConnection, area: Area) -> dict[str, set[str]]:
@@ -1906,11 +2030,50 @@ def _sections(
         "hidden_picture": hidden_picture(
             con, rule=rule, area=area, period=period, sources=sources
         ),
-        "measures": measures_section(
-            con, partnership_area=whole, period=period, baseline_year=baseline_year,
-            populations=measure_populations,
+        "measures": _remembered(
+            _measures_key(whole, period, baseline_year),
+            lambda: measures_section(
+                con, partnership_area=whole, period=period, baseline_year=baseline_year,
+                populations=measure_populations,
+            ),
         ),
     }  # fmt: skip
+
+
+def _measures_key(whole: Area, period: Period, baseline_year: str) -> tuple[object, ...]:
+    return ("measures", whole.code, period.first_month, period.last_month, baseline_year)
+
+
+def _start_queries(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rule: Rule,
+    area: Area,
+    period: Period,
+    sources: list[str],
+    whole: Area,
+    baseline_year: str,
+    measure_populations: measures.Populations | None,
+) -> None:
+    """Start the assessment's queries, the counting ones first, before any table is built."""
+    if not sources:
+        return
+    _prefetch(con, _count_queries(sources, rule, area, period)[0])
+    _submit(
+        _measures_key(whole, period, baseline_year),
+        lambda cursor: measures_section(
+            cursor, partnership_area=whole, period=period, baseline_year=baseline_year,
+            populations=measure_populations,
+        ),
+        con,
+    )  # fmt: skip
+    repeats = [
+        _repeat_query(table, *_in_period(SOURCES[table], rule, area, period))
+        for table in sources
+        if SOURCES[table].point
+    ]
+    year = period.financial_year or periods.financial_year_of_month(period.last_month)
+    _prefetch(con, [*repeats, _indicator_query(year)])
 
 
 def assessment(
@@ -1935,7 +2098,11 @@ def assessment(
     period = parse_period(period) if isinstance(period, str) else period
     whole = partnership_area or (area if not area.is_csp else Area(area.code, area.name, area.csps))
     sources = available_sources(con)
-    with _memo():
+    with _memo(), _concurrent_queries():
+        _start_queries(
+            con, rule=rule, area=area, period=period, sources=sources, whole=whole,
+            baseline_year=baseline_year, measure_populations=measure_populations,
+        )  # fmt: skip
         _count_all_sources(con, sources, rule, area, period, every_source=True)
         sections = _sections(
             con, rule=rule, area=area, period=period, populations=populations, top=top,

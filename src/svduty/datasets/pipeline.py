@@ -538,6 +538,7 @@ class _Importer:
             self.write_schema,
             dictionary=self.dictionary_columns,
             uncompressed=self.adapter.high_cardinality,
+            cluster_by=store_writer.CLUSTER_COLUMNS.get(self.adapter.table),
         )
 
     def _repair(self, retry: _Retry) -> None:
