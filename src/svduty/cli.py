@@ -178,8 +178,11 @@ def worker(burst: bool, nice: int) -> None:
     from django.core.management import call_command
 
     from svduty.datasets.actions import sweep_abandoned_imports
+    from svduty.jobs.runner import sweep_abandoned_jobs
 
+    # What a worker killed mid-job left behind: its import's files, and the job still "running".
     sweep_abandoned_imports()
+    sweep_abandoned_jobs()
     if settings.REDIS_URL:
         call_command("rqworker", "default", job_class="django_tasks_rq.backend.Job", burst=burst)
     elif burst:

@@ -155,11 +155,34 @@ def test_the_availability_page_shows_status_in_words_and_completeness(org) -> No
         "availability.areas",
         "availability.completeness",
         "availability.fields",
+        "availability.periods",
+        "availability.area_periods",
     ]
     assert AuditEvent.objects.filter(action="download", summary__contains="ledger").exists()
     bad = _client(Role.ANALYST, org).get("/imports/availability/?from=April").content.decode()
     assert "write the month like 2023-04" in bad
     assert _client(Role.CONTRIBUTOR, org).get("/imports/availability/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_availability_page_shows_aggregate_data_and_its_gaps(org) -> None:  # type: ignore[no-untyped-def]
+    from tests.datasets.test_ledger import AGGREGATE_ROWS, HO_ROWS, _write
+
+    for kind, table, rows in (
+        ("aggregate-counts", "aggregate_counts", AGGREGATE_ROWS),
+        ("ho-csp-tables", "ho_csp_tables", HO_ROWS),
+    ):
+        record = Import.objects.create(partnership=org.partnership, kind=kind, status="completed")
+        path = parquet_path(
+            partnership_slug=org.partnership.slug, table=table, import_id=str(record.pk)
+        )
+        _write(path, table, rows, str(record.pk))
+    page = _client(Role.ANALYST, org).get("/imports/availability/").content.decode()
+    assert "Aggregate counts from partners: hes admissions-sharp-object" in page
+    assert "Home Office recorded crime by CSP: recorded crime" in page
+    assert "only Q1, Q2 of the year" in page
+    assert "1 of 2 values suppressed by the supplier" in page  # a gap, listed by area
+    assert "Old Town (no area code)" in page
 
 
 MY_ROUTES = {

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from svduty.datasets.ledger import (
+    SOURCES,
     availability,
     completeness_note,
     describe_completeness,
@@ -149,8 +150,8 @@ def test_a_declared_range_lists_months_before_the_data_as_missing(
 
 
 def test_unknown_sources_are_refused(con: duckdb.DuckDBPyConnection) -> None:
-    with pytest.raises(ValueError, match="no availability ledger for aggregate_counts"):
-        ledger(con, tables=["aggregate_counts"])
+    with pytest.raises(ValueError, match="no availability ledger for parking_tickets"):
+        ledger(con, tables=["parking_tickets"])
 
 
 def test_percentages_round_half_away_from_zero_and_read_well() -> None:
@@ -219,3 +220,226 @@ def test_the_cli_prints_the_ledger(tmp_path: Path) -> None:
     assert [row[2] for row in months] == ["2023-04", "2023-05"]
     refused = runner.invoke(main, ["availability", "--partnership", "ledgershire", "--to", "May"])
     assert refused.exit_code == 2
+
+
+# --- Aggregate data: aggregate_counts and the Home Office CSP tables, by area and period ------
+
+NORTH, SOUTH, LSOA = "X22000001", "X22000002", "X01000001"
+
+
+def _aggregate(
+    source: str, measure: str, area: str, period: str, cohort: str = "all", count: int | None = 9
+) -> dict[str, Any]:
+    monthly = "-" in period  # "2023-04", not "2023/24"
+    return {
+        "source": source,
+        "measure": measure,
+        "area_code": area,
+        "period": period,
+        "period_type": "month" if monthly else "financial_year",
+        "financial_year": None if monthly else period,
+        "cohort": cohort,
+        "count": count,
+        "suppressed": count is None,
+    }
+
+
+AGGREGATE_ROWS = [
+    # HES by financial year, two CSPs, two cohorts.
+    *[
+        _aggregate("hes", "admissions-sharp-object", area, "2021/22", cohort)
+        for area in (NORTH, SOUTH)
+        for cohort in ("all", "under-25")
+    ],
+    _aggregate("hes", "admissions-sharp-object", NORTH, "2022/23"),
+    _aggregate("hes", "admissions-sharp-object", NORTH, "2022/23", "under-25", None),  # suppressed
+    _aggregate("hes", "admissions-sharp-object", SOUTH, "2022/23"),  # no under-25 figure
+    # 2023/24: nothing at all.
+    *[
+        _aggregate("hes", "admissions-sharp-object", NORTH, "2024/25", cohort)
+        for cohort in ("all", "under-25")
+    ],  # and nothing for South
+    # Ambulance call-outs by month, in one CSP; May is missing.
+    _aggregate("ambulance", "assault-callouts", NORTH, "2023-04"),
+    _aggregate("ambulance", "assault-callouts", NORTH, "2023-06"),
+    # An indicator by LSOA.
+    {**_aggregate("deprivation", "deprivation-score", LSOA, "2019/20", count=None), "value": 21.5,
+     "suppressed": False},
+]  # fmt: skip
+
+
+def _ho(year: str, quarter: int, code: str | None, name: str = "North CSP") -> dict[str, Any]:
+    return {
+        "financial_year": year,
+        "quarter": quarter,
+        "csp_code": code,
+        "csp_name": name,
+        "offence_code": "8N",
+        "count": 5,
+    }
+
+
+HO_ROWS = [
+    *[_ho("2022/23", q, NORTH) for q in (1, 2, 3, 4)],
+    _ho("2022/23", 1, None, "Old Town"),  # a CSP name that matched no code
+    *[_ho("2023/24", q, NORTH) for q in (1, 2)],  # half a year so far
+]
+
+
+def _write(path: Path, table: str, rows: list[dict[str, Any]], import_id: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lineage = {"import_id": import_id, "source_file": f"{table}.csv"}
+    full = [{**lineage, "row_number": i + 1, **row} for i, row in enumerate(rows)]
+    pq.write_table(pa.Table.from_pylist(full, schema=TABLES[table]), path)
+    return path
+
+
+@pytest.fixture
+def aggregates(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    for table, rows in (("aggregate_counts", AGGREGATE_ROWS), ("ho_csp_tables", HO_ROWS)):
+        path = _write(tmp_path / f"{table}.parquet", table, rows, "imp-a")
+        connection.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    for table in SOURCES:  # the record-level tables, empty
+        connection.register(f"_empty_{table}", TABLES[table].empty_table())
+        connection.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
+    return connection
+
+
+def _statuses(rows: list[dict[str, Any]], series: str, *keys: str) -> dict[Any, Any]:
+    return {
+        tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]: (r["status"], r["reason"])
+        for r in rows
+        if r["series"] == series
+    }
+
+
+def test_aggregate_counts_are_present_partial_or_missing_by_area_and_year(
+    aggregates: duckdb.DuckDBPyConnection,
+) -> None:
+    tables = ledger(aggregates, area_names={NORTH: "North", SOUTH: "South"})
+    hes = "hes admissions-sharp-object"
+    by_area = _statuses(rows_of(tables, "availability.area_periods"), hes, "area_name", "period")
+    assert by_area == {
+        ("North", "2021/22"): ("present", ""),
+        ("North", "2022/23"): ("partial", "1 of 2 values suppressed by the supplier"),
+        ("North", "2023/24"): ("missing", "no rows"),
+        ("North", "2024/25"): ("present", ""),
+        ("South", "2021/22"): ("present", ""),
+        ("South", "2022/23"): ("partial", "no figure for under-25"),
+        ("South", "2023/24"): ("missing", "no rows"),
+        ("South", "2024/25"): ("missing", "no rows"),
+    }
+    periods = rows_of(tables, "availability.periods")
+    assert _statuses(periods, hes, "period") == {
+        "2021/22": ("present", ""),
+        "2022/23": ("partial", "partial in 2 of 2 areas"),
+        "2023/24": ("missing", "no rows"),
+        "2024/25": ("partial", "no rows for 1 of 2 areas"),
+    }
+    assert [(r["period"], r["rows"], r["areas"]) for r in periods if r["series"] == hes] == [
+        ("2021/22", 4, 2),
+        ("2022/23", 3, 2),
+        ("2023/24", 0, 0),
+        ("2024/25", 2, 1),
+    ]
+
+
+def test_monthly_aggregates_are_judged_by_month_and_indicators_count_as_present(
+    aggregates: duckdb.DuckDBPyConnection,
+) -> None:
+    periods = rows_of(ledger(aggregates), "availability.periods")
+    assert _statuses(periods, "ambulance assault-callouts", "period") == {
+        "2023-04": ("present", ""),
+        "2023-05": ("missing", "no rows"),
+        "2023-06": ("present", ""),
+    }
+    assert _statuses(periods, "deprivation deprivation-score", "period") == {
+        "2019/20": ("present", "")
+    }
+
+
+def test_the_home_office_tables_are_partial_for_a_year_with_only_some_quarters(
+    aggregates: duckdb.DuckDBPyConnection,
+) -> None:
+    tables = ledger(aggregates, tables=["ho_csp_tables"], area_names={NORTH: "North"})
+    by_area = _statuses(
+        rows_of(tables, "availability.area_periods"), "recorded crime", "area_name", "period"
+    )
+    assert by_area == {
+        ("North", "2022/23"): ("present", ""),
+        ("North", "2023/24"): ("partial", "only Q1, Q2 of the year"),
+        ("Old Town (no area code)", "2022/23"): ("partial", "only Q1 of the year"),
+        ("Old Town (no area code)", "2023/24"): ("missing", "no rows"),
+    }
+    assert rows_of(tables, "availability.months") == []  # no record-level source asked for
+    assert next(t for t in tables if t.key == "availability.periods").source_tables == (
+        "ho_csp_tables",
+    )
+
+
+def test_a_declared_range_takes_the_financial_years_its_months_touch(
+    aggregates: duckdb.DuckDBPyConnection,
+) -> None:
+    periods = rows_of(
+        ledger(aggregates, first_month="2023-05", last_month="2024-04"), "availability.periods"
+    )
+    later = months_between("2023-07", "2024-04")
+    got = {(r["series"], r["period"]): r["status"] for r in periods}
+    assert got == {
+        ("hes admissions-sharp-object", "2023/24"): "missing",
+        ("hes admissions-sharp-object", "2024/25"): "present",  # North only, within the range
+        ("ambulance assault-callouts", "2023-05"): "missing",
+        ("ambulance assault-callouts", "2023-06"): "present",
+        **{("ambulance assault-callouts", m): "missing" for m in later},
+        ("deprivation deprivation-score", "2023/24"): "missing",
+        ("deprivation deprivation-score", "2024/25"): "missing",
+        ("recorded crime", "2023/24"): "partial",
+        ("recorded crime", "2024/25"): "missing",
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_ledger_page_and_command_show_aggregate_data(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from svduty.cli import main
+    from svduty.datasets.models import Import
+    from svduty.datasets.queries import parquet_path
+    from svduty.geography.models import Area
+    from tests.factories import PartnershipFactory
+
+    Area.objects.create(code=NORTH, name="Northtown", level="csp", vintage=2024)
+    Area.objects.create(code=LSOA, name="Northtown 001A", level="lsoa", vintage=2021)
+    partnership = PartnershipFactory(slug="aggshire")
+    for kind, table, rows in (
+        ("aggregate-counts", "aggregate_counts", AGGREGATE_ROWS),
+        ("ho-csp-tables", "ho_csp_tables", HO_ROWS),
+    ):
+        record = Import.objects.create(partnership=partnership, kind=kind, status="completed")
+        path = parquet_path(partnership_slug="aggshire", table=table, import_id=str(record.pk))
+        _write(path, table, rows, str(record.pk))
+
+    tables = availability(partnership)
+    names = {r["area_code"]: r["area_name"] for r in rows_of(tables, "availability.area_periods")}
+    assert names[NORTH] == "Northtown"
+    assert names[LSOA] == "Northtown 001A"  # an LSOA's name, not only CSPs'
+    assert names[SOUTH] == SOUTH  # not in the loaded geography: its code
+
+    runner = CliRunner()
+    text = runner.invoke(main, ["availability", "--partnership", "aggshire"])
+    assert text.exit_code == 0, text.output
+    assert (
+        "ho_csp_tables          recorded crime 2023/24  partial          2 rows "
+        "(1 areas; no rows for 1 of 2 areas; partial in 1 of 2 areas)"
+    ) in text.output
+    assert "aggregate_counts       ambulance assault-callouts 2023-05  missing" in text.output
+    only = runner.invoke(
+        main,
+        ["availability", "--partnership", "aggshire", "--source", "aggregate_counts",
+         "--format", "json"],
+    )  # fmt: skip
+    keys = [t["key"] for t in json.loads(only.output)["tables"]]
+    assert keys[-2:] == ["availability.periods", "availability.area_periods"]

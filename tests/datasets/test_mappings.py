@@ -337,6 +337,52 @@ def test_the_cli_adds_lists_shows_and_imports_through_a_mapping(
     assert json.loads(again.output[again.output.index("{") :])["status"] == "unchanged"
 
 
+def test_every_json_import_report_names_the_mapping_version_used(
+    partnership, tmp_path: Path
+) -> None:
+    """``mapping`` is added to the contract's report (imports show, imports list, the web app's
+    JSON twin, the API); the reports of imports through no mapping keep the contract's keys."""
+    from svduty.api.schemas import ImportReport
+    from svduty.datasets.queries import report_json
+
+    _mapping(partnership)
+    second, _ = save_mapping(
+        partnership=partnership,
+        name="force-extract",
+        target_format="police-crime",
+        definition=MAPPING + "constants:\n  location_type: street\n",
+        by=None,
+    )
+    mapped = apply_mapping(
+        mapping=second, paths=[_xlsx(tmp_path / "export.xlsx", SOURCE_HEADER, SOURCE_ROWS)], by=None
+    )
+    assert mapped.status == "completed"
+    plain = import_files(
+        partnership=partnership,
+        kind="police-crime",
+        paths=[_csv(tmp_path / "2023-06.csv", CANONICAL_HEADER, [["CR-9", "2023-06-01", "8N"]])],
+        by=None,
+    )
+    expected = {"name": "force-extract", "version": 2}
+    runner = CliRunner()
+    shown = runner.invoke(main, ["imports", "show", str(mapped.pk), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["mapping"] == expected
+    listed = json.loads(runner.invoke(main, ["imports", "list", "--format", "json"]).output)
+    by_id = {r["id"]: r.get("mapping") for r in listed}
+    assert by_id == {str(mapped.pk): expected, str(plain.pk): None}
+    assert "mapping" not in next(r for r in listed if r["id"] == str(plain.pk))
+    # The contract's keys are all still there, unchanged.
+    report = report_json(Import.objects.get(pk=mapped.pk))
+    assert set(report) == {
+        "id", "kind", "partnership", "status", "replaces", "files", "rows", "breakdown",
+        "findings", "mapping",
+    }  # fmt: skip
+    assert ImportReport.model_validate(report).model_dump()["mapping"] == expected
+    assert set(report_json(plain)) == set(report) - {"mapping"}
+    assert "mapping" not in ImportReport.model_validate(report_json(plain)).model_dump()
+
+
 def test_the_cli_refuses_a_bad_mapping_with_exit_code_2(partnership, tmp_path: Path) -> None:
     yaml_path = tmp_path / "mapping.yaml"
     yaml_path.write_text("columns:\n  Crime No: crime_number\n", encoding="utf-8")

@@ -156,3 +156,118 @@ def test_a_stale_decision_request_form_is_refused() -> None:
     assert refused.status_code == 200
     assert CONFLICT in refused.content.decode()
     assert DecisionRecord.objects.get(pk=item.pk).title == "Youth workers"
+
+
+# --- The window between the check and the save ----------------------------------------------
+# Validation compares the record with what the form showed; the save comes a moment later. A save
+# by someone else landing in that moment must not be overwritten: the view locks the row, reloads
+# it and checks again in the transaction that saves (``EditConflictMixin.still_unchanged``).
+
+
+def _requirement_post(people: dict[str, Any], notes: str, token: str) -> dict[str, Any]:
+    return {
+        "status": "met",
+        "owner": people["police"].pk,
+        "due_on": "31/1/2024",
+        "notes": notes,
+        "edit_state": token,
+    }
+
+
+@pytest.mark.django_db
+def test_a_save_landing_between_the_check_and_the_save_is_not_overwritten(
+    world: dict[str, Any],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from svduty.partnership import forms
+    from svduty.partnership.models import Requirement
+
+    strategy = world["partnership"].requirements.get(key="strategy")
+    url = reverse("partnership:requirement_edit", args=["testshire", strategy.pk])
+    client = Client()
+    sign_in(client, world["lead"])
+    token = _token(client.get(url).content.decode())
+    validated = forms.RequirementForm.is_valid
+
+    def someone_else_saves_just_after_the_check(form: Any) -> bool:
+        valid = validated(form)
+        # The other person's save commits after this form passed its check, before it saves.
+        Requirement.objects.filter(pk=strategy.pk).update(notes="Theirs, saved in between")
+        return valid
+
+    monkeypatch.setattr(forms.RequirementForm, "is_valid", someone_else_saves_just_after_the_check)
+
+    refused = client.post(url, _requirement_post(world, "Mine", token))
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert CONFLICT in page
+    assert "Mine" in page  # kept in the form
+    strategy.refresh_from_db()
+    assert strategy.notes == "Theirs, saved in between"
+    # The refreshed form carries the state now, so saving again (told) goes through.
+    monkeypatch.setattr(forms.RequirementForm, "is_valid", validated)
+    again = client.post(url, _requirement_post(world, "Mine", _token(page)))
+    assert again.status_code == 302
+    strategy.refresh_from_db()
+    assert strategy.notes == "Mine"
+
+
+def test_the_recheck_must_run_inside_the_saving_transaction() -> None:
+    form = _Form({})
+    with pytest.raises(RuntimeError, match=r"transaction\.atomic"):
+        form.still_unchanged(Engagement(pk=1), lambda record: {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_wait_for_the_row_lock_and_the_second_is_refused(
+    world: dict[str, Any],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real concurrency (PostgreSQL): the first save holds the row lock until it commits; the
+    second, validated against the same page, waits for it, then sees the change and is refused."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises whole transactions)")
+    strategy = world["partnership"].requirements.get(key="strategy")
+    url = reverse("partnership:requirement_edit", args=["testshire", strategy.pk])
+    first, first_token, second, second_token = _two_editors(world["lead"], url)
+    update = actions.update_requirement
+    first_is_saving = threading.Event()
+    let_first_commit = threading.Event()
+
+    def slow_first_save(**kwargs: Any) -> Any:
+        saved = update(**kwargs)
+        if kwargs.get("notes") == "First":
+            first_is_saving.set()
+            assert let_first_commit.wait(timeout=30)
+        return saved
+
+    monkeypatch.setattr(actions, "update_requirement", slow_first_save)
+    responses: dict[str, Any] = {}
+
+    def post(name: str, client: Client, token: str) -> None:
+        try:
+            responses[name] = client.post(url, _requirement_post(world, name, token))
+        finally:
+            connections.close_all()
+
+    one = threading.Thread(target=post, args=("First", first, first_token))
+    one.start()
+    assert first_is_saving.wait(timeout=30)
+    two = threading.Thread(target=post, args=("Second", second, second_token))
+    two.start()
+    two.join(timeout=1.5)
+    assert two.is_alive(), "the second save did not wait for the first one's row lock"
+    let_first_commit.set()
+    one.join(timeout=30)
+    two.join(timeout=30)
+
+    assert responses["First"].status_code == 302
+    assert responses["Second"].status_code == 200
+    assert CONFLICT in responses["Second"].content.decode()
+    strategy.refresh_from_db()
+    assert strategy.notes == "First"

@@ -120,6 +120,7 @@ print(json.dumps({
     "imports": {str(i.pk): [i.status, [f["message"] for f in i.findings or []]]
                 for i in Import.objects.filter(kind="police-uk-street")},
     "jobs": {str(j.pk): j.status for j in Job.objects.all()},
+    "job_messages": {str(j.pk): j.message for j in Job.objects.all()},
 }))
 """
 
@@ -154,7 +155,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_import_can_be
     _python("from tests.operations.seed import seed; seed()", env)
     upload = tmp_path / "2023-07-testshire-street.csv"
     upload.write_text(_later_months(), encoding="utf-8")
-    _python(ENQUEUE % str(upload), env)
+    killed_job = _python(ENQUEUE % str(upload), env).split()[-1]
 
     # Its own process group: killing it kills what it forked too (RQ's work horse), as a
     # service manager stopping the worker does.
@@ -173,6 +174,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_import_can_be
         during = json.loads(_python(SNAPSHOT, env))
         assert during["street_rows"] == 12  # the seed's rows only: the new file is invisible
         assert during["imports"][import_id][0] == "running"
+        assert during["jobs"][killed_job] == "running"
     finally:
         # The process running the import (RQ's work horse runs in a session of its own) and
         # the worker itself.
@@ -184,11 +186,15 @@ def test_a_worker_killed_mid_import_leaves_nothing_partial_and_the_import_can_be
         worker.wait(timeout=30)
         time.sleep(1)  # an orphaned work horse is reaped by init
 
-    # The next worker to start sweeps the abandoned import away, then runs a retry.
+    # Killed, the job would say "running" for ever. The next worker to start sweeps the
+    # abandoned import away and ends its job as failed, saying why; then it runs a retry.
+    assert json.loads(_python(SNAPSHOT, env))["jobs"][killed_job] == "running"
     subprocess.run(
         [sys.executable, "-m", "svduty", "worker", "--burst"], env=env, cwd=REPO, check=True
     )
     swept = json.loads(_python(SNAPSHOT, env))
+    assert swept["jobs"][killed_job] == "failed"
+    assert "stopped before it finished" in swept["job_messages"][killed_job]
     status, findings = swept["imports"][import_id]
     assert status == "rejected"
     assert any("abandoned" in message for message in findings)

@@ -351,6 +351,10 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> Any:
     job = Job.objects.filter(pk=job_id, kind="import").first()
     if job is None or job.params.get("organisation") != actor.organisation.pk:
         return Status(404, {"detail": "Not Found"})
+    if job.status == Job.Status.RUNNING:
+        from svduty.jobs.runner import fail_if_abandoned
+
+        fail_if_abandoned(job)  # its worker died: failed now, not when a worker next starts
     return _job_out(job, actor)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 Count = int | str | None  # a published count is a number, or "*" where it is suppressed
 
@@ -80,6 +80,13 @@ class ImportRows(Schema):
     rejected: int
 
 
+class ImportMapping(Schema):
+    """The saved mapping version an import's files went through."""
+
+    name: str
+    version: int
+
+
 class ImportSummary(Schema):
     """An import as ``imports list --format json`` gives it."""
 
@@ -90,6 +97,9 @@ class ImportSummary(Schema):
     replaces: str | None
     files: list[ImportFile]
     rows: ImportRows
+    # An addition to contracts.md 5.1 (docs/importing.md): only imports through a saved mapping
+    # have it, so every other report keeps exactly the contract's keys.
+    mapping: ImportMapping | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class ImportReport(ImportSummary):

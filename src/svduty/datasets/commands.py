@@ -269,7 +269,7 @@ def list_imports(slug: str | None, output: str) -> None:
     from svduty.datasets.models import Import
     from svduty.datasets.queries import report_json
 
-    records = Import.objects.select_related("partnership").order_by("-created_at")
+    records = Import.objects.select_related("partnership", "mapping").order_by("-created_at")
     if slug:
         records = records.filter(partnership=_partnership(slug))
     reports = [report_json(r, with_details=False) for r in records]
@@ -303,7 +303,7 @@ def show_import(import_id: str, output: str, quarantine: bool) -> None:
     from svduty.datasets.queries import report_json
 
     record = (
-        Import.objects.select_related("partnership").filter(pk=import_id).first()
+        Import.objects.select_related("partnership", "mapping").filter(pk=import_id).first()
         if _is_uuid(import_id)
         else None
     )

@@ -16,13 +16,29 @@ each month of the source's range, the ledger gives the number of rows and a stat
 - **present**: otherwise.
 
 It also measures completeness of each source's key fields by month ("knife flag filled in 62% of
-rows"), so every figure can be shown beside how complete its data was. Aggregate counts and the
-Home Office CSP tables are counts rather than records and are not in the monthly ledger.
+rows"), so every figure can be shown beside how complete its data was.
+
+Aggregate data — partners' ``aggregate_counts`` and the Home Office ``ho_csp_tables`` — are
+counts already made, by area and period, so they have a ledger of their own: for each *series*
+(an aggregate-counts ``source`` and ``measure``, given monthly or by financial year; the Home
+Office table), each area (the row's ``area_code``; the CSP of a Home Office row, or its CSP name
+when the name matched no code) and each period of the series' range (months or financial years;
+``first_month``…``last_month`` when asked, taking the financial years they touch), a number of
+rows (cells) and a status:
+
+- **missing**: no rows for the area in the period (or, for the partnership line, for any area);
+- **partial**: rows, but the supplier suppressed some of the values; or some of the series'
+  cohorts have no figure (``under-25`` given in other periods or areas, not here); or a Home
+  Office table given by quarter has only some of the year's quarters. The partnership line is
+  partial when some of the series' areas have no rows in the period, or are partial;
+- **present**: otherwise.
+
 Results take the shared shape of ``svduty.analysis.results`` (kinds ``count`` and ``percent``).
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,6 +60,8 @@ FIRST_DAY_LATEST = 8  # a first month whose data start after this day is partial
 LAST_DAY_EARLIEST = 22  # a last month whose data end before this day is partial
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+FINANCIAL_YEAR = re.compile(r"\d{4}/\d{2}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +168,56 @@ SOURCES: dict[str, Source] = {
 }
 
 
+@dataclass(frozen=True)
+class AggregateSource:
+    """A table of counts already aggregated by area and period, as the ledger reads it.
+
+    Each attribute is SQL over the table (fixed here, never from input).
+    """
+
+    table: str
+    label: str
+    series: str  # the series a row belongs to
+    period: str  # "2023-04" or "2023/24"
+    period_type: str  # "month" or "financial_year"
+    area: str  # the area's code
+    unplaced: str  # what names a row's area when it has no code
+    quarter: str  # 1–4 when the series is given by quarter, else NULL
+    suppressed: str  # true when the supplier suppressed the value
+    cohort: str  # the breakdown every cell of a series should have (NULL: none)
+
+
+AGGREGATE_SOURCES: dict[str, AggregateSource] = {
+    s.table: s
+    for s in (
+        AggregateSource(
+            "aggregate_counts",
+            "Aggregate counts from partners",
+            series="source || ' ' || measure",
+            period="period",
+            period_type="period_type",
+            area="area_code",
+            unplaced="NULL",
+            quarter="NULL",
+            suppressed="coalesce(suppressed, FALSE)",
+            cohort="cohort",
+        ),
+        AggregateSource(
+            "ho_csp_tables",
+            "Home Office recorded crime by CSP",
+            series="'recorded crime'",
+            period="financial_year",
+            period_type="'financial_year'",
+            area="csp_code",
+            unplaced="csp_name",
+            quarter="quarter",
+            suppressed="FALSE",
+            cohort="NULL",
+        ),
+    )
+}
+
+
 def months_between(first: str, last: str) -> list[str]:
     """Every month from ``first`` to ``last`` inclusive ("2023-11" … "2024-02")."""
     year, month = int(first[:4]), int(first[5:7])
@@ -228,12 +296,16 @@ def ledger(
     area_names: dict[str, str] | None = None,
 ) -> list[ResultTable]:
     """The ledger over a connection with one view per stored table (see ``availability``)."""
-    chosen = list(tables) if tables is not None else list(SOURCES)
-    unknown = [t for t in chosen if t not in SOURCES]
+    everything = [*SOURCES, *AGGREGATE_SOURCES]
+    asked = list(tables) if tables is not None else everything
+    unknown = [t for t in asked if t not in everything]
     if unknown:
         raise ValueError(
-            f"no availability ledger for {', '.join(unknown)}; the sources are {', '.join(SOURCES)}"
+            f"no availability ledger for {', '.join(unknown)}; "
+            f"the sources are {', '.join(everything)}"
         )
+    chosen = [t for t in asked if t in SOURCES]
+    aggregates = [t for t in asked if t in AGGREGATE_SOURCES]
     names = area_names or {}
     by_area: list[tuple[Value, ...]] = []
     by_month: list[tuple[Value, ...]] = []
@@ -400,7 +472,212 @@ def ledger(
             source_tables=tuple(chosen),
             notes=tuple(notes),
         ),
+        *_aggregate_ledger(
+            con,
+            aggregates,
+            first_month=first_month,
+            last_month=last_month,
+            area_names=names,
+        ),
     ]
+
+
+AGGREGATE_DEFINITION = (
+    "Missing: no rows in a period of the series' range. Partial: some values suppressed by the "
+    "supplier, a cohort of the series with no figure, or only some quarters of a year given by "
+    "quarter; for the partnership, some of the series' areas missing or partial. "
+    "Present: otherwise."
+)
+
+
+@dataclass
+class _AggregateCell:
+    rows: int = 0
+    suppressed: int = 0
+    quarters: frozenset[int] = frozenset()
+    cohorts: frozenset[str] = frozenset()
+
+
+_Area = tuple[str | None, str | None]  # (code, name of an area given without a code)
+
+
+def _aggregate_ledger(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    *,
+    first_month: str | None,
+    last_month: str | None,
+    area_names: dict[str, str],
+) -> list[ResultTable]:
+    """``availability.periods`` (series × period) and ``availability.area_periods`` (series ×
+    area × period) of the aggregate tables (see the module's description)."""
+    by_period: list[tuple[Value, ...]] = []
+    by_area: list[tuple[Value, ...]] = []
+    for table in tables:
+        source = AGGREGATE_SOURCES[table]
+        for (series, period_type), cells in _read_aggregates(con, source).items():
+            periods = _periods_of(
+                period_type, sorted({p for p, _ in cells}), first_month, last_month
+            )
+            if not periods:
+                continue
+            wanted = set(periods)
+            cells = {key: cell for key, cell in cells.items() if key[0] in wanted}
+            cohorts = frozenset().union(*(c.cohorts for c in cells.values()))
+            quarterly = any(c.quarters for c in cells.values())
+            areas = sorted({a for _, a in cells}, key=lambda a: (a[0] is None, a[0] or a[1] or ""))
+            for period in periods:
+                statuses = []
+                for area in areas:
+                    cell = cells.get((period, area))
+                    status, reason = _aggregate_status(cell, cohorts=cohorts, quarterly=quarterly)
+                    statuses.append(status)
+                    code, unplaced = area
+                    name = area_names.get(code, code) if code else f"{unplaced} (no area code)"
+                    by_area.append(
+                        (
+                            source.label,
+                            table,
+                            series,
+                            code,
+                            name,
+                            period,
+                            cell.rows if cell else 0,
+                            status,
+                            reason,
+                        )
+                    )
+                rows = sum(c.rows for (p, _), c in cells.items() if p == period)
+                with_rows = sum(s != MISSING for s in statuses)
+                status, reason = _partnership_status(rows, statuses)
+                by_period.append(
+                    (source.label, table, series, period, rows, with_rows, status, reason)
+                )
+    columns = (
+        ResultColumn("source", "Source"),
+        ResultColumn("table", "Table", "code"),
+        ResultColumn("series", "Series"),
+    )
+    status_columns = (
+        ResultColumn("rows", "Rows", "count"),
+        ResultColumn("status", "Status"),
+        ResultColumn("reason", "Why"),
+    )
+    return [
+        ResultTable(
+            key="availability.periods",
+            title="Availability of aggregate data by series and period",
+            columns=(
+                *columns,
+                ResultColumn("period", "Period"),
+                status_columns[0],
+                ResultColumn("areas", "Areas with rows", "number"),
+                *status_columns[1:],
+            ),
+            rows=tuple(by_period),
+            source_tables=tuple(tables),
+            notes=(AGGREGATE_DEFINITION,),
+        ),
+        ResultTable(
+            key="availability.area_periods",
+            title="Availability of aggregate data by series, area and period",
+            columns=(
+                *columns,
+                ResultColumn("area_code", "Area code", "code"),
+                ResultColumn("area_name", "Area"),
+                ResultColumn("period", "Period"),
+                *status_columns,
+            ),
+            rows=tuple(by_area),
+            source_tables=tuple(tables),
+            notes=(AGGREGATE_DEFINITION,),
+        ),
+    ]
+
+
+def _read_aggregates(
+    con: duckdb.DuckDBPyConnection, source: AggregateSource
+) -> dict[tuple[str, str], dict[tuple[str, _Area], _AggregateCell]]:
+    """Cells of each (series, period type), by (period, area)."""
+    s = source
+    # Table names and SQL fragments come from AGGREGATE_SOURCES above, never from input.
+    query = (
+        f"SELECT {s.series}, {s.period_type}, {s.period}, {s.area}, "  # noqa: S608
+        f"CASE WHEN {s.area} IS NULL THEN {s.unplaced} END, count(*), "
+        f"count(*) FILTER (WHERE {s.suppressed}), "
+        f"list(DISTINCT {s.quarter}) FILTER (WHERE {s.quarter} IS NOT NULL), "
+        f"list(DISTINCT {s.cohort}) FILTER (WHERE {s.cohort} IS NOT NULL) "
+        f"FROM {s.table} WHERE {s.period} IS NOT NULL AND {s.period_type} IS NOT NULL "
+        "GROUP BY ALL"
+    )
+    out: dict[tuple[str, str], dict[tuple[str, _Area], _AggregateCell]] = {}
+    for series, kind, period, code, unplaced, rows, suppressed, quarters, cohorts in con.execute(
+        query
+    ).fetchall():
+        cells = out.setdefault((str(series), str(kind)), {})
+        cells[(str(period), (code, unplaced))] = _AggregateCell(
+            int(rows),
+            int(suppressed),
+            frozenset(int(q) for q in quarters or ()),
+            frozenset(str(c) for c in cohorts or ()),
+        )
+    return out
+
+
+def _periods_of(
+    period_type: str, data: Sequence[str], first_month: str | None, last_month: str | None
+) -> list[str]:
+    """The periods of a series' range: its data's, or those the months asked for touch."""
+    from svduty.analysis.periods import financial_year_of_month, years_between
+
+    # The importer stores well-formed labels; anything else is left out rather than misread.
+    shape = MONTH if period_type == "month" else FINANCIAL_YEAR
+    data = [p for p in data if shape.fullmatch(p)]
+    if period_type == "month":
+        first = first_month or (data[0] if data else None)
+        last = last_month or (data[-1] if data else None)
+        return months_between(first, last) if first and last else []
+    first = financial_year_of_month(first_month) if first_month else (data[0] if data else None)
+    last = financial_year_of_month(last_month) if last_month else (data[-1] if data else None)
+    if not (first and last) or last < first:
+        return []
+    return years_between(first, last)
+
+
+def _aggregate_status(
+    cell: _AggregateCell | None, *, cohorts: frozenset[str], quarterly: bool
+) -> tuple[str, str]:
+    """(status, reason) of one area's period of a series."""
+    if cell is None or cell.rows == 0:
+        return MISSING, "no rows"
+    reasons = []
+    if cell.suppressed:
+        reasons.append(f"{cell.suppressed} of {cell.rows} values suppressed by the supplier")
+    lacking = sorted(cohorts - cell.cohorts)
+    if lacking:
+        reasons.append(f"no figure for {', '.join(lacking)}")
+    if quarterly and cell.quarters and len(cell.quarters) < 4:
+        given = ", ".join(f"Q{q}" for q in sorted(cell.quarters))
+        reasons.append(f"only {given} of the year")
+    if reasons:
+        return PARTIAL, "; ".join(reasons)
+    return PRESENT, ""
+
+
+def _partnership_status(rows: int, statuses: Sequence[str]) -> tuple[str, str]:
+    """(status, reason) of a series' period over all its areas."""
+    if rows == 0:
+        return MISSING, "no rows"
+    reasons = []
+    missing = statuses.count(MISSING)
+    partial = statuses.count(PARTIAL)
+    if missing:
+        reasons.append(f"no rows for {missing} of {len(statuses)} areas")
+    if partial:
+        reasons.append(f"partial in {partial} of {len(statuses)} areas")
+    if reasons:
+        return PARTIAL, "; ".join(reasons)
+    return PRESENT, ""
 
 
 def _earliest(a: date | None, b: date | None) -> date | None:
@@ -459,10 +736,14 @@ def availability(
 ) -> list[ResultTable]:
     """The ledger of a partnership's live data (see the module's description).
 
-    Returns four tables: ``availability.months`` (source × month), ``availability.areas``
-    (source × area × month), ``availability.completeness`` (key fields by source and month) and
-    ``availability.fields`` (key fields over the whole range, with a sentence for each).
+    Returns six tables: ``availability.months`` (source × month), ``availability.areas``
+    (source × area × month), ``availability.completeness`` (key fields by source and month),
+    ``availability.fields`` (key fields over the whole range, with a sentence for each), and for
+    the aggregate tables ``availability.periods`` (series × period) and
+    ``availability.area_periods`` (series × area × period).
     """
+    from django.db.models import Q
+
     from svduty.datasets.queries import analytic_connection
     from svduty.geography.models import Area
 
@@ -471,9 +752,15 @@ def availability(
             from svduty.analysis.periods import parse_month
 
             parse_month(value)
-    names = dict(Area.objects.filter(level="csp").values_list("code", "name"))
     con = analytic_connection(partnership)
     try:
+        # Aggregate counts may be given for any area (an LSOA, a district, the force area).
+        codes = [
+            c for (c,) in con.execute("SELECT DISTINCT area_code FROM aggregate_counts").fetchall()
+        ]
+        names = dict(
+            Area.objects.filter(Q(level="csp") | Q(code__in=codes)).values_list("code", "name")
+        )
         return ledger(
             con,
             tables=tables,

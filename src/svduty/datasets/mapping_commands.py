@@ -242,8 +242,7 @@ def import_mapped(
             )
         except ValueError as exc:  # ImportRefused (a bad --year or --period), MappingInvalid
             raise InputRefused(str(exc)) from exc
-    report = report_json(record)
-    report["mapping"] = {"name": mapping.name, "version": mapping.version}
+    report = report_json(record)  # names the mapping version used (``mapping``)
     _print_report(report, output)
     if record.status == "rejected":
         _explain_refusal(report)
@@ -258,7 +257,8 @@ def import_mapped(
     "--source",
     "tables",
     multiple=True,
-    help="Only this stored table (police_crime, hospital_admissions …); repeat for several.",
+    help="Only this stored table (police_crime, hospital_admissions, aggregate_counts, "
+    "ho_csp_tables …); repeat for several.",
 )
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -270,7 +270,8 @@ def availability(
     tables: tuple[str, ...],
     output: str,
 ) -> None:
-    """The data-availability ledger: each source's months present, missing or partial."""
+    """The data-availability ledger: each source's months (aggregate data: periods) present,
+    missing or partial."""
     from svduty.datasets.commands import _partnership, _prepare
 
     _prepare()
@@ -291,7 +292,9 @@ def availability(
         data = {"partnership": slug, "tables": [table_to_json(t) for t in result]}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    months, fields = result[0], result[3]
+    by_key = {t.key: t for t in result}
+    months, fields = by_key["availability.months"], by_key["availability.fields"]
+    periods = by_key["availability.periods"]
     if not months.rows:
         click.echo(f"No record-level data imported for {slug} yet.")
     for row in months.as_records():
@@ -302,3 +305,9 @@ def availability(
     for row in fields.as_records():
         if row["rows"]:
             click.echo(f"{row['table']:<22} {row['summary']}")
+    for row in periods.as_records():
+        reason = f"; {row['reason']}" if row["reason"] else ""
+        click.echo(
+            f"{row['table']:<22} {row['series']} {row['period']}  {row['status']:<8} "
+            f"{row['rows']:>9} rows ({row['areas']} areas{reason})"
+        )

@@ -316,6 +316,13 @@ def availability_view(request: HttpRequest) -> HttpResponse:
         by_key["availability.months"].as_records(),
         by_key["availability.completeness"].as_records(),
     )
+    series: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for row in by_key["availability.periods"].as_records():
+        entry = series.setdefault(
+            (row["table"], row["series"]),
+            {"label": f"{row['source']}: {row['series']}", "periods": []},
+        )
+        entry["periods"].append(row)
     return render(
         request,
         "datasets/availability.html",
@@ -326,6 +333,14 @@ def availability_view(request: HttpRequest) -> HttpResponse:
             "fields": by_key["availability.fields"].as_records(),
             "areas": by_key["availability.areas"].as_records(),
             "definition": by_key["availability.months"].notes[0],
+            "aggregates": list(series.values()),
+            "aggregate_definition": by_key["availability.periods"].notes[0],
+            # Aggregate data can come by LSOA: only the gaps are listed by area.
+            "aggregate_gaps": [
+                r
+                for r in by_key["availability.area_periods"].as_records()
+                if r["status"] != "present"
+            ],
             "errors": errors,
             "first": first or "",
             "last": last or "",

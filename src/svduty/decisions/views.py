@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -164,28 +165,33 @@ def detail(request: HttpRequest, record_id: int) -> HttpResponse:
     )
 
 
+def _request_values(record: DecisionRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in actions.EDITABLE_FIELDS if name != "report"}
+
+
 @permission_required(Permission.DECISIONS_EDIT)
 def edit(request: HttpRequest, record_id: int) -> HttpResponse:
     record = _record(request, record_id, Permission.DECISIONS_EDIT)
     if record.status != DecisionRecord.Status.DRAFT:
         messages.error(request, "Only a draft request can be changed.")
         return HttpResponseRedirect(reverse("decisions:detail", args=[record.pk]))
-    initial = {name: getattr(record, name) for name in actions.EDITABLE_FIELDS if name != "report"}
     form = forms.RequestForm(
-        request.POST or None, request.FILES or None, initial=initial, editing=True
+        request.POST or None, request.FILES or None, initial=_request_values(record), editing=True
     )
     form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if data.get("report") is None:
             data.pop("report", None)
-        try:
-            actions.update_request(record=record, by=_user(request), **data)
-        except actions.DecisionError as exc:
-            form.add_error(None, sentence(str(exc)))
-        else:
-            messages.success(request, "The request is saved.")
-            return HttpResponseRedirect(reverse("decisions:detail", args=[record.pk]))
+        with transaction.atomic():
+            if form.still_unchanged(record, _request_values):
+                try:
+                    actions.update_request(record=record, by=_user(request), **data)
+                except actions.DecisionError as exc:
+                    form.add_error(None, sentence(str(exc)))
+                else:
+                    messages.success(request, "The request is saved.")
+                    return HttpResponseRedirect(reverse("decisions:detail", args=[record.pk]))
     return _form_page(
         request,
         form=form,

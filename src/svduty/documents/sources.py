@@ -44,7 +44,9 @@ def _availability(partnership: Partnership, *, public: bool) -> tuple[ResultTabl
     """The data-availability ledger; for public output, through disclosure control."""
     from svduty.datasets.ledger import availability
 
-    tables = list(availability(partnership))
+    # Aggregate data by area can run to every LSOA × period: documents carry the series ×
+    # period lines; the area detail stays on the ledger page and in its JSON.
+    tables = [t for t in availability(partnership) if t.key != "availability.area_periods"]
     if not public:
         return tuple(tables)
     return tuple(

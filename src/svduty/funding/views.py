@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core import signing
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -166,20 +166,27 @@ def grant_detail(request: HttpRequest, grant_id: int) -> HttpResponse:
     )
 
 
-@permission_required(Permission.FUNDING_EDIT)
-def grant_agreement(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant = _object(request, Grant.objects.all(), grant_id, Permission.FUNDING_EDIT)
-    initial = {
+def _agreement_values(grant: Grant) -> dict[str, Any]:
+    return {
         "agreement_reference": grant.agreement_reference,
         "agreement_signed_on": grant.agreement_signed_on,
         "conditions": grant.conditions,
     }
-    form = forms.AgreementForm(request.POST or None, request.FILES or None, initial=initial)
+
+
+@permission_required(Permission.FUNDING_EDIT)
+def grant_agreement(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant = _object(request, Grant.objects.all(), grant_id, Permission.FUNDING_EDIT)
+    form = forms.AgreementForm(
+        request.POST or None, request.FILES or None, initial=_agreement_values(grant)
+    )
     form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
-        actions.update_grant_agreement(grant=grant, by=_user(request), **form.cleaned_data)
-        messages.success(request, "The grant agreement is recorded.")
-        return HttpResponseRedirect(reverse("funding:grant_detail", args=[grant.pk]))
+        with transaction.atomic():
+            if form.still_unchanged(grant, _agreement_values):
+                actions.update_grant_agreement(grant=grant, by=_user(request), **form.cleaned_data)
+                messages.success(request, "The grant agreement is recorded.")
+                return HttpResponseRedirect(reverse("funding:grant_detail", args=[grant.pk]))
     return _form_page(
         request,
         form=form,

@@ -32,6 +32,14 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who is running it and when it last showed life, so that a job whose worker died (killed,
+    # out of memory, the machine restarted) ends as failed instead of running for ever.
+    worker = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='"<host> <pid> <process start> <pid namespace>" of its process',
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from svduty.access.decorators import login_required
 from svduty.jobs.models import Job
+from svduty.jobs.runner import fail_if_abandoned
 
 
 def _visible_job(request: HttpRequest, job_id: str) -> Job:
@@ -19,6 +20,8 @@ def _visible_job(request: HttpRequest, job_id: str) -> Job:
 @login_required
 def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _visible_job(request, job_id)
+    if job.status == Job.Status.RUNNING:
+        fail_if_abandoned(job)  # its worker died: say so now, not when a worker next starts
     if request.GET.get("format") == "json":
         return JsonResponse(
             {

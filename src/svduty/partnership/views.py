@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -207,39 +208,44 @@ def member(request: HttpRequest, slug: str, organisation_id: int) -> HttpRespons
     )
 
 
-@permission_required(Permission.MEMBERS_MANAGE)
-def member_edit(request: HttpRequest, slug: str, organisation_id: int) -> HttpResponse:
-    partnership = _partnership(request, slug, Permission.MEMBERS_MANAGE)
-    organisation = _member(partnership, organisation_id)
-    initial = {
+def _member_values(organisation: Organisation) -> dict[str, Any]:
+    return {
         "name": organisation.name,
         "kind": organisation.kind,
         "areas": [str(pk) for pk in organisation.coverage.values_list("area_id", flat=True)],
     }
+
+
+@permission_required(Permission.MEMBERS_MANAGE)
+def member_edit(request: HttpRequest, slug: str, organisation_id: int) -> HttpResponse:
+    partnership = _partnership(request, slug, Permission.MEMBERS_MANAGE)
+    organisation = _member(partnership, organisation_id)
     form = forms.MemberForm(
         request.POST or None,
-        initial=initial,
+        initial=_member_values(organisation),
         partnership=partnership,
         areas=actions.areas_of_partnership(partnership),
         allow_csp=organisation.kind == OrganisationKind.COMMUNITY_SAFETY_PARTNERSHIP,
     )
     form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_member_organisation(
-                organisation=organisation,
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"],
-                areas=form.selected_areas(),
-                by=_user(request),
-            )
-        except actions.PartnershipInputError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"{organisation.name} is updated.")
-            return HttpResponseRedirect(
-                reverse("partnership:member", args=[partnership.slug, organisation.pk])
-            )
+        with transaction.atomic():
+            if form.still_unchanged(organisation, _member_values):
+                try:
+                    actions.update_member_organisation(
+                        organisation=organisation,
+                        name=form.cleaned_data["name"],
+                        kind=form.cleaned_data["kind"],
+                        areas=form.selected_areas(),
+                        by=_user(request),
+                    )
+                except actions.PartnershipInputError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, f"{organisation.name} is updated.")
+                    return HttpResponseRedirect(
+                        reverse("partnership:member", args=[partnership.slug, organisation.pk])
+                    )
     return render(
         request,
         "partnership/member_form.html",
@@ -575,31 +581,32 @@ def requirement(request: HttpRequest, slug: str, requirement_id: int) -> HttpRes
     )
 
 
+def _requirement_values(item: Requirement) -> dict[str, Any]:
+    return {"status": item.status, "owner": item.owner, "due_on": item.due_on, "notes": item.notes}
+
+
 @permission_required(Permission.REQUIREMENTS_MANAGE)
 def requirement_edit(request: HttpRequest, slug: str, requirement_id: int) -> HttpResponse:
     partnership = _partnership(request, slug, Permission.REQUIREMENTS_MANAGE)
     item = _requirement(partnership, requirement_id)
     form = forms.RequirementForm(
-        request.POST or None,
-        partnership=partnership,
-        initial={
-            "status": item.status,
-            "owner": item.owner,
-            "due_on": item.due_on,
-            "notes": item.notes,
-        },
+        request.POST or None, partnership=partnership, initial=_requirement_values(item)
     )
     form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_requirement(requirement=item, by=_user(request), **form.cleaned_data)
-        except actions.PartnershipInputError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"“{item.item.title}” is updated.")
-            return HttpResponseRedirect(
-                reverse("partnership:requirement", args=[partnership.slug, item.pk])
-            )
+        with transaction.atomic():
+            if form.still_unchanged(item, _requirement_values):
+                try:
+                    actions.update_requirement(
+                        requirement=item, by=_user(request), **form.cleaned_data
+                    )
+                except actions.PartnershipInputError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, f"“{item.item.title}” is updated.")
+                    return HttpResponseRedirect(
+                        reverse("partnership:requirement", args=[partnership.slug, item.pk])
+                    )
     return render(
         request,
         "partnership/requirement_form.html",
@@ -973,37 +980,41 @@ def engagements(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _engagement_values(engagement: Engagement) -> dict[str, Any]:
+    values = {name: getattr(engagement, name) for name in actions.ENGAGEMENT_FIELDS}
+    return values | {
+        "organisations": list(engagement.organisations.all()),
+        "requirement": engagement.requirement,
+    }
+
+
 def _engagement_form(
     request: HttpRequest, partnership: Partnership, engagement: Engagement | None
 ) -> HttpResponse:
-    initial = None
-    if engagement is not None:
-        initial = {name: getattr(engagement, name) for name in actions.ENGAGEMENT_FIELDS}
-        initial |= {
-            "organisations": list(engagement.organisations.all()),
-            "requirement": engagement.requirement,
-        }
+    initial = _engagement_values(engagement) if engagement is not None else None
     form = forms.EngagementForm(request.POST or None, partnership=partnership, initial=initial)
     if engagement is not None:
         form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            saved = actions.record_engagement(
-                partnership=partnership,
-                by=_user(request),
-                engagement=engagement,
-                organisations=list(data.pop("organisations")),
-                requirement=data.pop("requirement"),
-                **data,
-            )
-        except actions.PartnershipInputError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"“{saved.title}” is recorded.")
-            return HttpResponseRedirect(
-                reverse("partnership:engagement", args=[partnership.slug, saved.pk])
-            )
+        with transaction.atomic():
+            if engagement is None or form.still_unchanged(engagement, _engagement_values):
+                try:
+                    saved = actions.record_engagement(
+                        partnership=partnership,
+                        by=_user(request),
+                        engagement=engagement,
+                        organisations=list(data.pop("organisations")),
+                        requirement=data.pop("requirement"),
+                        **data,
+                    )
+                except actions.PartnershipInputError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, f"“{saved.title}” is recorded.")
+                    return HttpResponseRedirect(
+                        reverse("partnership:engagement", args=[partnership.slug, saved.pk])
+                    )
     return render(
         request,
         "partnership/simple_form.html",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -311,15 +311,8 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     )
 
 
-@permission_required(Permission.STRATEGY_EDIT)
-def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
-    action = _get(
-        request,
-        Action.objects.select_related("plan__strategy__partnership"),
-        action_id,
-        Permission.STRATEGY_EDIT,
-    )
-    initial = {
+def _action_values(action: Action) -> dict[str, Any]:
+    return {
         "reference": action.reference,
         "title": action.title,
         "description": action.description,
@@ -331,17 +324,29 @@ def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
         "measures": action.measures,
         "findings": list(action.findings.all()),
     }
-    form = forms.ActionForm(request.POST or None, plan=action.plan, initial=initial)
+
+
+@permission_required(Permission.STRATEGY_EDIT)
+def action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _get(
+        request,
+        Action.objects.select_related("plan__strategy__partnership"),
+        action_id,
+        Permission.STRATEGY_EDIT,
+    )
+    form = forms.ActionForm(request.POST or None, plan=action.plan, initial=_action_values(action))
     form.guard_edit(form.initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["findings"] = list(data["findings"])
-        try:
-            actions.update_action(action=action, by=_user(request), **data)
-        except actions.StrategyError as exc:
-            form.add_error(None, sentence(str(exc)))
-        else:
-            return HttpResponseRedirect(reverse("strategy:action_detail", args=[action.pk]))
+        with transaction.atomic():
+            if form.still_unchanged(action, _action_values):
+                try:
+                    actions.update_action(action=action, by=_user(request), **data)
+                except actions.StrategyError as exc:
+                    form.add_error(None, sentence(str(exc)))
+                else:
+                    return HttpResponseRedirect(reverse("strategy:action_detail", args=[action.pk]))
     return _form_page(
         request,
         form=form,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.db import models
+from django.db import models, transaction
 
 _CLASSES: dict[type[forms.Widget], str] = {
     forms.Textarea: "govuk-textarea",
@@ -51,6 +51,9 @@ def edit_state_token(state: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+_Record = TypeVar("_Record", bound=models.Model)
+
+
 class EditConflictMixin:
     """Optimistic concurrency for edit forms: two people editing one record cannot silently
     overwrite each other.
@@ -61,6 +64,12 @@ class EditConflictMixin:
     the form is invalid with ``EDIT_CONFLICT_MESSAGE``. The hidden field is then refreshed, so
     saving again deliberately replaces the other person's changes. A submission without the field
     (an older page, a script) is not checked.
+
+    Validation alone leaves a window: someone else may save between ``is_valid()`` and the save.
+    So the view saves inside ``transaction.atomic()`` after ``form.still_unchanged(record,
+    values_of)``, which locks the record's row (``SELECT … FOR UPDATE``; SQLite's transactions
+    here begin IMMEDIATE, so they are serialised anyway), reloads it and checks again. Every guarded
+    save of a record takes the same lock, so two of them cannot interleave.
     """
 
     fields: dict[str, forms.Field]
@@ -82,6 +91,28 @@ class EditConflictMixin:
             return False
         self.data = self.data.copy()
         self.data[key] = self._edit_state
+        return True
+
+    def still_unchanged(
+        self, record: _Record, values_of: Callable[[_Record], Mapping[str, Any]]
+    ) -> bool:
+        """Lock ``record``'s row, reload it and check again that it is as the form was shown.
+
+        Call it inside ``transaction.atomic()``, after ``is_valid()`` and just before saving, in
+        the same transaction as the save: the lock is held until it commits. ``values_of`` gives
+        the editable values of a record (what ``guard_edit`` was given). Returns False, with the
+        conflict added to the form's errors, when someone else's save came first.
+        """
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("still_unchanged() locks the row: call it in transaction.atomic()")
+        manager = type(record)._default_manager
+        record.refresh_from_db(from_queryset=manager.select_for_update())
+        if self._edit_state is None:
+            return True
+        self._edit_state = edit_state_token(values_of(record))
+        if self.edit_conflict():
+            self.add_error(None, EDIT_CONFLICT_MESSAGE)  # type: ignore[attr-defined]
+            return False
         return True
 
     def full_clean(self) -> None:
