@@ -41,6 +41,15 @@ socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
+def _public_pages_start_uncached(settings: Any) -> None:
+    """A test's rollback is no write: without this, a public page stored by the test before
+    could be served from that test's data."""
+    from svduty.public.cache import bump
+
+    bump()
+
+
+@pytest.fixture(autouse=True)
 def _audit_triggers_let_flush_through(request: pytest.FixtureRequest) -> Any:
     """Transactional tests end by emptying every table; the audit table refuses DELETE by design.
 

@@ -29,6 +29,22 @@ def test_creating_changing_and_deleting_a_model_is_audited() -> None:
     assert update.changes["name"] == ["Wexmoor Council", "Wexmoor Borough Council"]
 
 
+def test_a_change_is_recorded_against_what_the_database_held_when_it_was_saved() -> None:
+    organisation = OrganisationFactory(name="Wexmoor Council")
+    loaded = Organisation.objects.get(pk=organisation.pk)
+    Organisation.objects.filter(pk=organisation.pk).update(name="Wexmoor District Council")
+    loaded.name = "Wexmoor Borough Council"
+    loaded.save()
+    update = AuditEvent.objects.get(action="update", object_id=str(organisation.pk))
+    assert update.changes["name"] == ["Wexmoor District Council", "Wexmoor Borough Council"]
+
+
+def test_saving_an_unchanged_record_records_nothing() -> None:
+    organisation = OrganisationFactory(name="Wexmoor Council")
+    Organisation.objects.get(pk=organisation.pk).save()
+    assert not AuditEvent.objects.filter(action="update", object_id=str(organisation.pk)).exists()
+
+
 def test_password_hashes_never_reach_the_audit_trail() -> None:
     user = UserFactory()
     event = AuditEvent.objects.filter(object_type="access.User", object_id=str(user.pk)).first()

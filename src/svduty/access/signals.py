@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import models
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -26,10 +26,34 @@ def _is_audited(sender: type[models.Model]) -> bool:
     return sender.__module__.startswith("svduty.") and label not in NOT_AUDITED
 
 
-@receiver(post_init)
-def _remember_loaded_values(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
-    if _is_audited(sender) and instance.pk is not None:
-        instance._audit_snapshot = audit.field_values(instance)  # type: ignore[attr-defined]
+def _stored_values(sender: type[models.Model], instance: models.Model) -> dict[str, Any]:
+    """The instance's row as the database holds it now (its loaded fields only), before a save.
+
+    Read at save time rather than remembered when every instance is loaded: pages load many
+    more records than anyone changes, and some hold large JSON that is costly to copy."""
+    if instance._state.adding or instance.pk is None:
+        return {}
+    deferred = instance.get_deferred_fields()
+    names = [f.attname for f in sender._meta.concrete_fields if f.attname not in deferred]
+    row = sender._base_manager.using(instance._state.db).filter(pk=instance.pk).values(*names)
+    stored = row.first()
+    if stored is None:
+        return {}
+    values: dict[str, Any] = {}
+    for name in names:
+        if any(word in name.lower() for word in audit.SENSITIVE_WORDS):
+            values[name] = "(hidden)"
+        else:
+            values[name] = audit.jsonable(stored[name])
+    return values
+
+
+@receiver(pre_save)
+def _remember_stored_values(
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any
+) -> None:
+    if not raw and _is_audited(sender):
+        instance._audit_before = _stored_values(sender, instance)  # type: ignore[attr-defined]
 
 
 @receiver(post_save)
@@ -47,7 +71,7 @@ def _audit_save(
             changes={"after": after},
         )
     else:
-        before = getattr(instance, "_audit_snapshot", {})
+        before = getattr(instance, "_audit_before", {})
         diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         if not diff:
             return
@@ -57,7 +81,6 @@ def _audit_save(
             obj=instance,
             changes=diff,
         )
-    instance._audit_snapshot = after  # type: ignore[attr-defined]
 
 
 @receiver(post_delete)

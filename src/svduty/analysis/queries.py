@@ -168,8 +168,10 @@ def dashboard_measures(partnership: Partnership, *, public: bool) -> dict[str, A
 
     from svduty.datasets.models import Import
 
+    # Completed imports only: PostgreSQL sorts a running import's NULL first, which would make
+    # every web process recompute the measures as soon as an import starts.
     latest_import = (
-        Import.objects.filter(partnership=partnership)
+        Import.objects.filter(partnership=partnership, completed_at__isnull=False)
         .order_by("-completed_at")
         .values_list("completed_at", flat=True)
         .first()

@@ -27,12 +27,14 @@ def partnerships_for(user: User, permission: Permission) -> list[Partnership]:
 def published_documents(partnership: Partnership) -> QuerySet[DocumentVersion]:
     """What the public site shows: the published version of each document, most recently
     updated first. Each has ``published_at`` (first published), ``updated_at`` (this version
-    published), ``files`` (format → name, sha256, size) and ``file_path(fmt)``."""
+    published), ``files`` (format → name, sha256, size) and ``file_path(fmt)``. The large
+    ``provenance`` and ``controlled_counts`` are loaded only if read."""
     return (
         DocumentVersion.objects.filter(
             partnership=partnership, status=DocumentVersion.Status.PUBLISHED, public=True
         )
         .select_related("partnership")
+        .defer("provenance", "controlled_counts")
         .order_by("-updated_at", "kind", "area_code")
     )
 

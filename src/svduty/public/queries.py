@@ -144,13 +144,18 @@ def _fingerprint(partnership: Partnership, year: str) -> str:
     from svduty.analysis.queries import definition_label
     from svduty.datasets.models import Import
 
+    # Completed imports only: PostgreSQL sorts an unfinished import's NULL first, which would
+    # change the key while an import runs.
     latest = (
-        Import.objects.filter(partnership=partnership)
+        Import.objects.filter(partnership=partnership, completed_at__isnull=False)
         .order_by("-completed_at")
         .values_list("completed_at", flat=True)
         .first()
     )
-    text = f"{partnership.pk}|{latest}|{year}|{definition_label(partnership)}"
+    from svduty.public.cache import version
+
+    # The site version changes when stored results are written, which the rest does not show.
+    text = f"{partnership.pk}|{latest}|{year}|{definition_label(partnership)}|{version()}"
     return "public-figures-" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -201,7 +206,8 @@ def _computed(partnership: Partnership, year: str) -> list[ResultTable]:
 
 
 def assessment_tables(partnership: Partnership, year: str) -> list[ResultTable]:
-    """The dashboard's public trend and place tables (cached until the data changes)."""
+    """The dashboard's public trend and place tables (cached until the data or the stored
+    results change)."""
     from django.core.cache import cache
 
     key = _fingerprint(partnership, year)
@@ -218,6 +224,21 @@ def assessment_tables(partnership: Partnership, year: str) -> list[ResultTable]:
             chosen.append(select_columns(table, columns))
     cache.set(key, [table_to_json(t) for t in chosen], 3600)
     return chosen
+
+
+def _latest_year(partnership: Partnership) -> str | None:
+    """``latest_year_with_data`` (a scan of the analytic store), kept until the data changes."""
+    from django.core.cache import cache
+
+    from svduty.analysis.queries import latest_year_with_data
+    from svduty.public.cache import data_version
+
+    key = f"public-latest-year:{partnership.pk}:{data_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = (latest_year_with_data(partnership),)
+        cache.set(key, found, 3600)
+    return found[0]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -249,9 +270,9 @@ class Dashboard:
 
 def dashboard(partnership: Partnership) -> Dashboard:
     """The figures of the public dashboard (disclosure-controlled; checked by the views)."""
-    from svduty.analysis.queries import dashboard_measures, latest_year_with_data
+    from svduty.analysis.queries import dashboard_measures
 
-    year = latest_year_with_data(partnership)
+    year = _latest_year(partnership)
     if year is None:
         return Dashboard(partnership=partnership, year=None)
     from svduty.datasets.models import Import

@@ -24,6 +24,7 @@ from svduty.access.decorators import public
 from svduty.analysis.results import ResultTable, Value
 from svduty.partnership.models import Partnership
 from svduty.public import checks, feeds, figures, queries
+from svduty.public.cache import cached_page
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @public
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.html", {"partnerships": Partnership.objects.all()})
 
 
 @public
+@cached_page
 def partnership(request: HttpRequest, slug: str) -> HttpResponse:
     from svduty.partnership.queries import current_definition, members_by_type
 
@@ -118,6 +121,7 @@ def _refused(request: HttpRequest, item: Partnership, error: Exception) -> HttpR
 
 
 @public
+@cached_page
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """Success measures, trends and a map by CSP, each with its table and its data to download."""
     from svduty.analysis.queries import csp_areas_of
@@ -267,10 +271,12 @@ def site_feed(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@cached_page
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "public/accessibility.html")
 
 
 @public
+@cached_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "public/privacy.html")
