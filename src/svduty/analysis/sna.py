@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -240,6 +241,7 @@ class Period:
         return parse_period(f"{first}..{last}")
 
 
+@functools.lru_cache(maxsize=4096)
 def _shift_month(month: str, by: int) -> str:
     day = periods.parse_month(month)
     index = day.year * 12 + day.month - 1 + by
@@ -265,66 +267,6 @@ def parse_period(text: str) -> Period:
     return Period(f"{start}-04", f"{start + 1}-03", year)
 
 
-# --- SQL helpers --------------------------------------------------------------------------------
-
-
-def _month_sql(source: Source) -> str:
-    return f"strftime({source.date_sql}, '%Y-%m')" if source.date_sql else "month"
-
-
-def _fy_sql(month: str) -> str:
-    """The financial year label of a "YYYY-MM" expression."""
-    start = (
-        f"(CAST(left({month}, 4) AS INTEGER) "
-        f"- CASE WHEN substr({month}, 6, 2) < '04' THEN 1 ELSE 0 END)"
-    )
-    return f"({start}::VARCHAR || '/' || lpad((({start} + 1) % 100)::VARCHAR, 2, '0'))"
-
-
-def _selected(
-    source: Source,
-    rule: Rule,
-    area: Area,
-    *,
-    first_month: str | None,
-    last_month: str | None,
-) -> tuple[str, list[object]]:
-    """A sub-query of the source's serious-violence rows in the area and months, with
-    ``ev_month`` and ``ev_year`` added."""
-    condition, params = source_filter(rule, source.table)
-    month = _month_sql(source)
-    # A dated row has a month: testing the date spares formatting every row's month.
-    where = [condition, f"{source.date_sql or month} IS NOT NULL"]
-    if source.date_sql:
-        if first_month:
-            where.append(f"{source.date_sql} >= ?")
-            params = [*params, periods.parse_month(first_month)]
-        if last_month:
-            where.append(f"{source.date_sql} <= ?")
-            params = [*params, parse_period(last_month).end]
-    else:
-        if first_month:
-            where.append("month >= ?")
-            params = [*params, first_month]
-        if last_month:
-            where.append("month <= ?")
-            params = [*params, last_month]
-    if area.csp is not None:
-        where.append("csp_code = ?")
-        params = [*params, area.csp]
-    sql = (
-        f"(SELECT *, {month} AS ev_month, {_fy_sql(month)} AS ev_year "  # noqa: S608 - our SQL
-        f"FROM {source.table} WHERE {' AND '.join(where)})"
-    )
-    return sql, params
-
-
-def _in_period(source: Source, rule: Rule, area: Area, period: Period) -> tuple[str, list[object]]:
-    return _selected(
-        source, rule, area, first_month=period.first_month, last_month=period.last_month
-    )
-
-
 # --- One pass per source ------------------------------------------------------------------------
 
 
@@ -332,23 +274,31 @@ def _in_period(source: Source, rule: Rule, area: Area, period: Period) -> tuple[
 class _Digest:
     """A source's serious-violence rows in an area, counted every way the assessment's sections
     need, in one pass over the source: by month up to the period's end, and within the period by
-    place, by each of the people breakdowns, by hour and day of week (sources with times) and by
-    the offence's day of week (police-recorded crime)."""
+    place, by each of the people breakdowns, by hour and day of week (sources with times), by
+    the offence's day of week (police-recorded crime) and by repeated location (sources with a
+    point)."""
 
     monthly: dict[str, int]  # "YYYY-MM" → rows, every month up to the end of the period
     places: list[tuple[str | None, str | None, str | None, int]]  # (csp, lad, lsoa, rows)
     breakdowns: dict[str, dict[str, int]]  # breakdown name → value → rows
     hour_weekday: dict[tuple[int, int], int]  # (hour, ISO day of week) → rows with a time
     offence_weekday: dict[int, int]  # ISO day of week → police rows with an offence date
+    # (place, LSOA, latitude, longitude, rows) of locations with at least REPEAT_THRESHOLD rows,
+    # the most first (``_repeat_columns``)
+    repeats: list[tuple[Any, Any, Any, Any, int]] = field(default_factory=list)
+    _by: dict[str, dict[str | None, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def count_by(self, column: str) -> dict[str | None, int]:
         """Rows in the period by ``csp_code``, ``lad_code`` or ``lsoa_code`` (None: blank)."""
-        position = ("csp_code", "lad_code", "lsoa_code").index(column)
-        counts: dict[str | None, int] = {}
-        for *codes, n in self.places:
-            code = codes[position]
-            counts[code] = counts.get(code, 0) + n
-        return counts
+        found = self._by.get(column)
+        if found is None:
+            position = ("csp_code", "lad_code", "lsoa_code").index(column)
+            found = {}
+            for *codes, n in self.places:
+                code = codes[position]
+                found[code] = found.get(code, 0) + n
+            self._by[column] = found
+        return dict(found)
 
 
 # (what, and its key) → a result worked out once while an assessment is being built (``_memo``).
@@ -498,76 +448,109 @@ def _count_all_sources(
     memo = _MEMO.get()
     if memo is None or not tables:
         return
-    queries, decoders = _count_queries(tables, rule, area, period)
-    _prefetch(con, queries)
-    fetched: dict[int, list[tuple]] = {}
+    statements, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, [(sql, params) for sql, params, _parts in statements])
+    found: dict[int, list[tuple]] = {}
 
-    def rows_of(index: int) -> list[tuple]:
-        if index not in fetched:
-            fetched[index] = [
-                row[1:]
-                for sql, params in queries[2 * index : 2 * index + 2]
-                for row in _fetch(con, sql, params)
-            ]
-        return fetched[index]
+    def part(index: int) -> list[tuple]:
+        if index not in found:
+            sql, params, parts = next(s for s in statements if index in s[2])
+            found.update(_parts_of(_fetch(con, sql, params), parts))
+        return found[index]
 
     for index, table in enumerate(tables):
-        wanted, set_of = decoders[index]
         memo[_digest_key(table, rule, area, period)] = _Later(
-            lambda i=index, w=wanted, s=set_of: _decode(rows_of(i), w, s)  # type: ignore[misc]
+            lambda i=index: _decode(part(2 * i), part(2 * i + 1), decoders[i], con)  # type: ignore[misc]
         )
     if every_source:
         memo[_stored_key(area)] = _Later(
-            lambda: _stored_from(tables, [rows_of(i) for i in range(len(tables))])
+            lambda: _stored_from(tables, [part(2 * i) for i in range(len(tables))])
         )
 
 
 def _count_sources(
     con: duckdb.DuckDBPyConnection, tables: Sequence[str], rule: Rule, area: Area, period: Period
 ) -> tuple[list[_Digest], _Stored]:
-    """Two queries per source (``_count_queries``), run together when they can be: for each,
-    every stored row in the area by month (for the ledger, and the definition's rows up to the
-    period's end for the trends) and by place (the areas in scope), and the period's rows
-    meeting the definition grouped by their raw values in a handful of grouping sets; only the
-    groups are then labelled (age band, sex, …) and added up, by the SQL expressions a query
-    per table would apply to every row."""
-    queries, decoders = _count_queries(tables, rule, area, period)
-    _prefetch(con, queries)
-    rows_of: list[list[tuple]] = [[] for _ in tables]
-    for sql, params in queries:
-        for row in _fetch(con, sql, params):
-            rows_of[row[0]].append(row[1:])
+    """Two parts per source (``_count_queries``), run as one statement (``COUNT_STATEMENTS``):
+    for each, every stored row in the area by month (for the ledger, and the definition's rows
+    up to the period's end for the trends) and by place (the areas in scope), and the period's
+    rows meeting the definition grouped by their raw values in a handful of grouping sets; only
+    the groups are then labelled (age band, sex, …: ``_labels``) and added up, as the SQL
+    expressions of a query per table would label every row."""
+    statements, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, [(sql, params) for sql, params, _parts in statements])
+    found: dict[int, list[tuple]] = {}
+    for sql, params, parts in statements:
+        found.update(_parts_of(_fetch(con, sql, params), parts))
     digests = [
-        _decode(rows, wanted, set_of)
-        for rows, (wanted, set_of) in zip(rows_of, decoders, strict=True)
+        _decode(found[2 * index], found[2 * index + 1], decoder, con)
+        for index, decoder in enumerate(decoders)
     ]
-    return digests, _stored_from(tables, rows_of)
+    return digests, _stored_from(tables, [found[2 * i] for i in range(len(tables))])
+
+
+def _parts_of(rows: list[tuple], parts: Sequence[int]) -> dict[int, list[tuple]]:
+    """A statement's rows by the part of it they come from (their first column)."""
+    found: dict[int, list[tuple]] = {index: [] for index in parts}
+    for row in rows:
+        found[row[0]].append(row)
+    return found
 
 
 def _stored_from(tables: Sequence[str], rows_of: Sequence[list[tuple]]) -> _Stored:
-    """The ledger and the places seen, from the sources' counting rows (``_count_queries``)."""
+    """The ledger and the places seen, from the sources' first counting parts
+    (``_count_queries``)."""
     months: dict[str, list[str]] = {table: [] for table in SOURCES}
     stored_rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
     places: set[tuple[str | None, str | None, str | None]] = set()
     for table, rows in zip(tables, rows_of, strict=True):
-        for kind, month, _counted, csp, lad, lsoa, *_rest, n in rows:
-            if kind == -1:
-                stored_rows[table] += int(n)
-                if month is not None:
-                    months[table].append(month)
-            elif kind == -2:
-                places.add((lsoa, lad, csp))
+        found = months[table]
+        total = 0
+        for row in rows:
+            if row[1] == -1:
+                total += row[-1]
+                if row[_TEXT] is not None:
+                    found.append(row[_TEXT])
+            else:
+                places.add((row[4], row[3], row[2]))
+        stored_rows[table] += int(total)
     return _Stored(_ledger(months, stored_rows), places)
+
+
+@dataclass(frozen=True)
+class _Decoder:
+    """How to read a source's second counting part (``_count_queries``)."""
+
+    wanted: list[Any]  # the source's breakdowns (``_breakdowns``)
+    set_of: dict[int, str]  # grouping id → the key its grouping set keeps
+    positions: list[int]  # where each breakdown's raw values are in a row
+
+
+def _breakdown_positions(wanted: Sequence[Any]) -> list[int]:
+    """Where each breakdown's raw values are in a counting part's rows: the age a number, the
+    others text."""
+    return [_NUMBER if name == "age" else _TEXT for name, *_rest in wanted]
+
+
+# Every counting part's rows (``_count_queries``) have the same few columns, so that parts can
+# be run together as one statement (and cost little to fetch): the part, its grouping id, csp,
+# lad, lsoa (or a repeated location's LSOA), a number (the age, hour or offence's day of week),
+# the day of week, a text (a breakdown's raw value, a repeated location's place, or the month),
+# a repeated location's latitude and longitude, whether the month counts in the trends, and
+# rows. Breakdowns are labelled in Python (``_labels``), group by group.
+_LSOA, _NUMBER, _DAY, _TEXT, _LATITUDE, _LONGITUDE = 4, 5, 6, 7, 8, 9
 
 
 def _count_queries(
     tables: Sequence[str], rule: Rule, area: Area, period: Period
-) -> tuple[list[tuple[str, list[object]]], list[tuple[list[Any], dict[int, str]]]]:
-    """The counting queries of ``_count_sources`` (the largest first), each row starting with
-    its source's index in ``tables``; and each source's decoder (``_decode``)."""
-    width = max(len(_breakdowns(table)) for table in tables)
-    queries: list[tuple[str, list[object]]] = []
-    decoders: list[tuple[list[Any], dict[int, str]]] = []
+) -> tuple[list[tuple[str, list[object], list[int]]], list[_Decoder]]:
+    """The counting statements of ``_count_sources``, with the parts each is made of: two parts
+    per source, numbered 2 × its position in ``tables`` and the next: every stored row in the
+    area by month and by place; the period's rows meeting the definition in grouping sets
+    (place, each breakdown's raw values, hour and day, offence day, location). And each source's
+    decoder (``_decode``)."""
+    parts: list[tuple[str, list[object]]] = []
+    decoders: list[_Decoder] = []
     for index, table in enumerate(tables):
         source = SOURCES[table]
         condition, rule_params = source_filter(rule, table)
@@ -584,87 +567,148 @@ def _count_queries(
             where = [condition, "month IS NOT NULL", "month <= ?"]
         in_area, area_params = ("csp_code = ?", [area.csp]) if area.csp else ("TRUE", [])
         where.append(in_area)
+        # Every stored row: by month, marked when it counts in the trends; and by place.
+        parts.append((
+            f"SELECT {2 * index}, -grouping(m, csp_code), csp_code, lad_code, lsoa_code, "  # noqa: S608 - our SQL
+            f"NULL, NULL, {month_label}, NULL, NULL, "
+            f"coalesce(sv AND m <= {last_month}, FALSE), count(*) "
+            f"FROM (SELECT {month_key} AS m, coalesce({condition}, FALSE) AS sv, lsoa_code, "
+            f"lad_code, csp_code FROM {table} WHERE {in_area}) "
+            f"GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))",
+            [last, *rule_params, *area_params],
+        ))  # fmt: skip
+        # The period's rows meeting the definition, in grouping sets, each group labelled.
         wanted = _breakdowns(table)
         raw = ["csp_code", "lad_code", "lsoa_code"]
         raw += [f"{column} AS b{n}" for n, (_name, _label, column, _sql, _o) in enumerate(wanted)]
-        grouped = ["csp_code", "lad_code", "lsoa_code", *(f"b{n}" for n in range(len(wanted)))]
         sets = ["(csp_code, lad_code, lsoa_code)", *(f"(b{n})" for n in range(len(wanted)))]
         keys = ["csp_code", *(f"b{n}" for n in range(len(wanted)))]
-        extra = ["NULL", "NULL", "NULL"]  # hour, day of week, offence's day of week
+        positions = _breakdown_positions(wanted)
+        numbers = [f"b{n}" for n, p in enumerate(positions) if p == _NUMBER]
+        texts = [f"CAST(b{n} AS VARCHAR)" for n, p in enumerate(positions) if p == _TEXT]
+        day = "NULL"
         if source.time_sql:
             raw += [f"hour({source.time_sql}) AS h", f"isodow({source.time_sql}) AS d"]
-            grouped += ["h", "d"]
             sets.append("(h, d)")
             keys.append("h")
-            extra[:2] = ["h", "d"]
+            numbers.append("h")
+            day = "d"
         if table == "police_crime":
             raw.append("isodow(offence_date) AS od")
-            grouped.append("od")
             sets.append("(od)")
             keys.append("od")
-            extra[2] = "od"
-        labels = [sql(f"b{n}") for n, (_name, _label, _column, sql, _o) in enumerate(wanted)]
-        labels += ["NULL"] * (width - len(wanted))
-        nulls = "NULL, " * width
-        # Every stored row: by month, marked when it counts in the trends; and by place.
-        queries.append((
-            f"WITH a AS (SELECT grouping(m, csp_code) AS gid, m, sv, lsoa_code, lad_code, "  # noqa: S608 - our SQL
-            f"csp_code, count(*) AS n FROM (SELECT {month_key} AS m, "
-            f"coalesce({condition}, FALSE) AS sv, lsoa_code, lad_code, csp_code FROM {table} "
-            f"WHERE {in_area}) GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))) "
-            f"SELECT {index}, -1, {month_label}, coalesce(sv AND m <= {last_month}, FALSE), "
-            f"NULL, NULL, NULL, {nulls}NULL, NULL, NULL, n FROM a WHERE gid = 1 "
-            f"UNION ALL SELECT {index}, -2, NULL, NULL, csp_code, lad_code, lsoa_code, {nulls}"
-            f"NULL, NULL, NULL, n FROM a WHERE gid = 2",
-            [*rule_params, *area_params, last],
-        ))  # fmt: skip
-        # The period's rows meeting the definition, in grouping sets.
-        queries.append((
-            f"WITH g AS (SELECT grouping({', '.join(keys)}) AS gid, {', '.join(grouped)}, "  # noqa: S608 - our SQL
-            f"count(*) AS n FROM (SELECT {', '.join(raw)} FROM {table} "
-            f"WHERE {' AND '.join(where)} AND {in_period}) "
-            f"GROUP BY GROUPING SETS ({', '.join(sets)})) "
-            f"SELECT {index}, gid, NULL, NULL, csp_code, lad_code, lsoa_code, "
-            f"{''.join(label + ', ' for label in labels)}{', '.join(extra)}, sum(n) "
-            f"FROM g GROUP BY ALL",
-            [*rule_params, last, *area_params, first],
-        ))  # fmt: skip
+            numbers.append("od")
+        lsoa, point = "lsoa_code", "NULL, NULL"
+        having, having_params = "", []
+        if source.point:
+            raw += _repeat_columns(table)
+            sets.append("(rp, rlat, rlon)" if table == "police_uk_street" else "(rlat, rlon)")
+            keys.append("rlat")
+            texts.append("CASE WHEN grouping(rlat) = 0 THEN any_value(rp) END")
+            lsoa = "coalesce(lsoa_code, CASE WHEN grouping(rlat) = 0 THEN any_value(rlsoa) END)"
+            point = "rlat, rlon"
+            having = (
+                " HAVING grouping(rlat) = 1 OR (rlat IS NOT NULL AND rlon IS NOT NULL "
+                "AND count(*) >= ?)"
+            )
+            having_params = [REPEAT_THRESHOLD]
+        # Within a grouping set every other set's key is NULL: each set's value comes through.
+        number = f"coalesce({', '.join(numbers)})" if numbers else "NULL"
+        text = f"coalesce({', '.join(texts)})" if texts else "NULL"
+        main = (
+            f"SELECT {2 * index + 1}, grouping({', '.join(keys)}), csp_code, lad_code, {lsoa}, "  # noqa: S608 - our SQL
+            f"{number}, {day}, {text}, {point}, NULL, count(*) FROM (SELECT {', '.join(raw)} "
+            f"FROM {table} WHERE {' AND '.join(where)} AND {in_period}) "
+            f"GROUP BY GROUPING SETS ({', '.join(sets)}){having}"
+        )
+        parts.append((main, [*rule_params, last, *area_params, first, *having_params]))
         # grouping() sets a key's bit (the first key's the highest) when the set leaves it
         # out, and each set keeps exactly one key.
         bits = len(keys)
         set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
-        set_of |= {-1: "month", -2: "place"}
-        decoders.append((wanted, set_of))
-    return queries, decoders
+        decoders.append(_Decoder(wanted, set_of, positions))
+    return _together(parts, tables), decoders
 
 
-def _decode(rows: list[tuple], wanted: list[Any], set_of: dict[int, str]) -> _Digest:
+# How the counting parts are run: "part" (each on its own), "source" (a source's two parts in
+# one statement) or "all" (every part in one statement, which DuckDB runs on all its threads,
+# planned and started once: the least work, and the quickest).
+COUNT_STATEMENTS = "all"
+
+
+def _together(
+    parts: list[tuple[str, list[object]]], tables: Sequence[str]
+) -> list[tuple[str, list[object], list[int]]]:
+    """The parts as statements (``COUNT_STATEMENTS``), each a UNION ALL of parts."""
+    if COUNT_STATEMENTS == "part":
+        groups = [[i] for i in range(len(parts))]
+    elif COUNT_STATEMENTS == "all":
+        groups = [list(range(len(parts)))]
+    else:
+        groups = [[2 * i, 2 * i + 1] for i in range(len(tables))]
+    statements: list[tuple[str, list[object], list[int]]] = []
+    for group in groups:
+        sql = " UNION ALL ".join(
+            f"({parts[i][0]})" if len(group) > 1 else parts[i][0] for i in group
+        )
+        statements.append((sql, [p for i in group for p in parts[i][1]], group))
+    return statements
+
+
+def _repeat_columns(table: str) -> list[str]:
+    """A located row's place (``rp``), its point (``rlat``, ``rlon``) and LSOA (``rlsoa``), for
+    locations with at least REPEAT_THRESHOLD rows: police.uk's location text and snapped point;
+    otherwise the point to 4 decimal places (about 10 metres), with any of its location types."""
+    if table == "police_uk_street":
+        return ["location AS rp", "round(latitude, 6) AS rlat", "round(longitude, 6) AS rlon",
+                "lsoa_code AS rlsoa"]  # fmt: skip
+    label = "location_type" if table == "police_crime" else "NULL"
+    return [f"{label} AS rp", "round(latitude, 4) AS rlat", "round(longitude, 4) AS rlon",
+            "lsoa_code AS rlsoa"]  # fmt: skip
+
+
+def _decode(
+    stored: list[tuple],
+    rows: list[tuple],
+    decoder: _Decoder,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> _Digest:
     monthly: dict[str, int] = {}
+    for row in stored:
+        if row[1] == -1 and row[-2]:
+            month = row[_TEXT]
+            monthly[month] = monthly.get(month, 0) + row[-1]
+    wanted, set_of, positions = decoder.wanted, decoder.set_of, decoder.positions
     places: list[tuple[str | None, str | None, str | None, int]] = []
-    breakdowns: dict[str, dict[str, int]] = {name: {} for name, *_rest in wanted}
+    raw: list[list[tuple[Value, int]]] = [[] for _ in wanted]
     hour_weekday: dict[tuple[int, int], int] = {}
     offence_weekday: dict[int, int] = {}
+    repeats: list[tuple[Any, Any, Any, Any, int]] = []
     for row in rows:
-        key, month, counted, csp, lad, lsoa = set_of[row[0]], *row[1:6]
-        hour, day, offence_day, count = row[-4], row[-3], row[-2], int(row[-1])
-        if key == "month":
-            if counted:
-                monthly[month] = monthly.get(month, 0) + count
-        elif key == "place":
-            continue
-        elif key == "csp_code":
-            places.append((csp, lad, lsoa, count))
+        key, count = set_of[row[1]], row[-1]
+        if key == "csp_code":
+            places.append((row[2], row[3], row[4], count))
         elif key == "h":
-            if hour is not None:
-                hour_weekday[(int(hour), int(day))] = count
+            if row[_NUMBER] is not None:
+                hour_weekday[(row[_NUMBER], row[_DAY])] = count
         elif key == "od":
-            if offence_day is not None:
-                offence_weekday[int(offence_day)] = count
+            if row[_NUMBER] is not None:
+                offence_weekday[row[_NUMBER]] = count
+        elif key == "rlat":
+            repeats.append((row[_TEXT], row[_LSOA], row[_LATITUDE], row[_LONGITUDE], count))
         else:
             index = int(key[1:])
-            found, value = breakdowns[wanted[index][0]], row[6 + index]
-            found[value] = found.get(value, 0) + count
-    return _Digest(monthly, places, breakdowns, hour_weekday, offence_weekday)
+            raw[index].append((row[positions[index]], count))
+    repeats.sort(key=lambda r: (-r[4], r[2], r[3]))
+    breakdowns: dict[str, dict[str, int]] = {}
+    for (name, _label, _column, sql, _order), values in zip(wanted, raw, strict=True):
+        labels = _labels(sql, [value for value, _count in values], con)
+        found: dict[str, int] = {}
+        for value, count in values:
+            label = labels[value]
+            found[label] = found.get(label, 0) + count
+        breakdowns[name] = found
+    return _Digest(monthly, places, breakdowns, hour_weekday, offence_weekday, repeats)
 
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -714,8 +758,11 @@ def _make(
     *,
     notes: Sequence[str] = (),
     chart: ChartHint | None = None,
+    derive: bool = True,
 ) -> ResultTable:
-    recipe = _recipe_for(key)
+    """A table of the records, their derived figures filled in (``_RECIPES``) unless the caller
+    has already (``derive``)."""
+    recipe = _recipe_for(key) if derive else None
     if recipe is not None:
         recipe.derive(records, None)
     names = [c.name for c in columns]
@@ -723,7 +770,7 @@ def _make(
         key=key,
         title=title,
         columns=tuple(columns),
-        rows=tuple(tuple(record.get(n) for n in names) for record in records),
+        rows=tuple([tuple(map(record.get, names)) for record in records]),
         source_tables=tuple(sources),
         notes=tuple(n for n in notes if n),
         chart=chart,
@@ -748,6 +795,17 @@ def _share(part: Value, whole: Value, symbol: str | None) -> Value:
 
 
 def _rate(count: Value, population: Value, per: int, symbol: str | None) -> Value:
+    if (
+        type(population) is int
+        and type(count) is int
+        and type(per) is int
+        and population > 0
+        and count >= 0
+        and per > 0
+    ):
+        # ``sv_stats.rate``'s own exact integer arithmetic, without the calls.
+        tenths, remainder = divmod(count * per * 10, population)
+        return (tenths + (2 * remainder >= population)) / 10
     if population in (None, 0) or not isinstance(population, int | float):
         return None
     if not _is_int(count):
@@ -773,7 +831,13 @@ def _derive_share_rate(records: list[Record], symbol: str | None, count: str = "
 
 def _derive_rate(records: list[Record], symbol: str | None) -> None:
     for record in records:
-        record["rate"] = _rate(record.get("count"), record.get("population"), RATE_PER, symbol)
+        count, population = record.get("count"), record.get("population")
+        if type(population) is int and type(count) is int and population > 0 and count >= 0:
+            # ``_rate`` per RATE_PER, inline: this runs for every LSOA.
+            tenths, remainder = divmod(count * RATE_PER * 10, population)
+            record["rate"] = (tenths + (2 * remainder >= population)) / 10
+        else:
+            record["rate"] = _rate(count, population, RATE_PER, symbol)
 
 
 def _derive_nothing(records: list[Record], symbol: str | None) -> None:
@@ -788,21 +852,29 @@ def _derive_rolling(records: list[Record], symbol: str | None) -> None:
         by_source.setdefault(record.get("source"), []).append(record)
     for rows in by_source.values():
         rows.sort(key=lambda r: str(r["month"]))
+        months = [str(r["month"]) for r in rows]
+        counts = [r["count"] for r in rows]
+        whole = [_is_int(c) for c in counts]
         for index, record in enumerate(rows):
-            window = rows[max(0, index - 11) : index + 1]
-            months = {str(r["month"]) for r in window}
-            first = _shift_month(str(record["month"]), -11)
-            complete = index >= 11 and min(months) == first
+            first = _shift_month(months[index], -11)
+            # The window's earliest month is its first (the rows are in order of month).
+            complete = index >= 11 and months[index - 11] == first
             if not complete:
                 record["rolling_12"] = None
-            elif all(_is_int(r["count"]) for r in window):
-                record["rolling_12"] = sum(_n(r["count"]) for r in window)
+            elif all(whole[index - 11 : index + 1]):
+                record["rolling_12"] = sum(counts[index - 11 : index + 1])  # type: ignore[arg-type]
             else:
                 record["rolling_12"] = symbol
 
 
 def _derive_change(records: list[Record], symbol: str | None) -> None:
     """Change, percentage change and the exact test's p-value (of every row at once)."""
+    _derive_changes([records], symbol)
+
+
+def _derive_changes(groups: Sequence[list[Record]], symbol: str | None) -> None:
+    """``_derive_change`` of each group of records, their exact tests computed together."""
+    records = [record for group in groups for record in group]
     known = [r for r in records if _is_int(r.get("previous")) and _is_int(r.get("count"))]
     p_values = dict(
         zip(
@@ -950,7 +1022,8 @@ def trends(
     """Monthly counts with a rolling 12-month sum, counts by financial year, year-on-year change
     and seasonality, per source, over every month stored up to the end of ``period``; and the
     data-availability ledger (months with rows, per source)."""
-    tables: list[ResultTable] = []
+    tables: list[ResultTable | None] = []
+    changes: list[tuple[int, str, Source, list[Record]]] = []  # derived together, at the end
     for table in _sources(con, sources):
         source = SOURCES[table]
         counts = _digest(con, source, rule, area, period).monthly
@@ -981,10 +1054,10 @@ def trends(
         years: dict[str, int] = {}
         months_in_year: dict[str, int] = {}
         for month, count in counts.items():
-            year = periods.financial_year_of_month(month)
+            year = _financial_year_of_month(month)
             years[year] = years.get(year, 0) + int(count)
         for month in months:
-            year = periods.financial_year_of_month(month)
+            year = _financial_year_of_month(month)
             months_in_year[year] = months_in_year.get(year, 0) + 1
         year_records: list[Record] = [
             {"source": table, "year": y, "count": years.get(y, 0), "months": months_in_year[y]}
@@ -1011,35 +1084,14 @@ def trends(
             {"source": table, "year": after["year"], "previous": before["count"],
              "count": after["count"]}
             for before, after in itertools.pairwise(complete)
-            if periods.start_year(str(after["year"])) == periods.start_year(str(before["year"])) + 1
+            if _start_year(str(after["year"])) == _start_year(str(before["year"])) + 1
         ]  # fmt: skip
-        tables.append(
-            _make(
-                f"trends.year_on_year.{table}",
-                f"{source.label.capitalize()}: change on the year before",
-                [
-                    ResultColumn("source", "Source", "code"),
-                    ResultColumn("year", "Financial year", "year"),
-                    ResultColumn("previous", "Year before", "count"),
-                    _COUNT,
-                    ResultColumn("change", "Change", "number"),
-                    ResultColumn("percent_change", "Change (%)", "percent"),
-                    ResultColumn("p_value", "p-value of the change", "number"),
-                    ResultColumn("note", "Note", "text"),
-                ],
-                change_records,
-                [table],
-                notes=[
-                    "Complete financial years only. The p-value is an exact test of whether the "
-                    "two counts share one rate; below 0.05 the change is unlikely to be chance."
-                ],
-                chart=ChartHint("bar", "year", "percent_change", None, "Change on the year"),
-            )
-        )
+        changes.append((len(tables), table, source, change_records))
+        tables.append(None)
         full_years = {str(r["year"]) for r in complete}
         season: dict[int, int] = dict.fromkeys(range(1, 13), 0)
         for month, count in counts.items():
-            if periods.financial_year_of_month(month) in full_years:
+            if _financial_year_of_month(month) in full_years:
                 season[int(month[5:7])] += int(count)
         order = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
         season_records: list[Record] = [
@@ -1068,8 +1120,37 @@ def trends(
                 chart=ChartHint("bar", "calendar_month", "average", None, "Seasonality"),
             )
         )
+    # Every source's year-on-year changes at once: one exact test of all the pairs of years.
+    _derive_changes([records for *_rest, records in changes], None)
+    for position, table, source, change_records in changes:
+        tables[position] = _make(
+            f"trends.year_on_year.{table}",
+            f"{source.label.capitalize()}: change on the year before",
+            [
+                ResultColumn("source", "Source", "code"),
+                ResultColumn("year", "Financial year", "year"),
+                ResultColumn("previous", "Year before", "count"),
+                _COUNT,
+                ResultColumn("change", "Change", "number"),
+                ResultColumn("percent_change", "Change (%)", "percent"),
+                ResultColumn("p_value", "p-value of the change", "number"),
+                ResultColumn("note", "Note", "text"),
+            ],
+            change_records,
+            [table],
+            notes=[
+                "Complete financial years only. The p-value is an exact test of whether the "
+                "two counts share one rate; below 0.05 the change is unlikely to be chance."
+            ],
+            chart=ChartHint("bar", "year", "percent_change", None, "Change on the year"),
+            derive=False,
+        )
     tables.append(_availability(con, area))
-    return tables
+    return [t for t in tables if t is not None]
+
+
+_financial_year_of_month = functools.lru_cache(maxsize=4096)(periods.financial_year_of_month)
+_start_year = functools.lru_cache(maxsize=1024)(periods.start_year)
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -1202,14 +1283,14 @@ def places(
     tables: list[ResultTable] = []
     for table in _sources(con, sources):
         source = SOURCES[table]
-        grouped = _digest(con, source, rule, area, period).places
+        digest = _digest(con, source, rule, area, period)
+        grouped = digest.places
         if not area.is_csp:
             tables.append(_by_csp(table, source, area, grouped, pops))
         tables.append(_by_lad(table, source, area, grouped, pops))
         tables += _by_lsoa(table, source, area, grouped, pops, top)
         if source.point:
-            sql, params = _in_period(source, rule, area, period)
-            tables.append(_repeats(con, table, source, sql, params))
+            tables.append(_repeats(table, source, digest.repeats))
     return tables + aggregate_places(con, area=area, period=period, populations=pops)
 
 
@@ -1226,20 +1307,7 @@ def aggregate_places(
     gave them, else the months in the period; a cell the supplier suppressed leaves its area's
     figure unknown (blank; ``*`` in public)."""
     pops = dict(populations or {})
-    fy = period.financial_year
-    found = _fetch(
-        con,
-        """
-        SELECT source, measure, coalesce(cohort, 'all') AS cohort, area_code, period_type,
-               sum(count), bool_or(coalesce(suppressed, FALSE) OR count IS NULL)
-        FROM aggregate_counts
-        WHERE value IS NULL AND (
-            (period_type = 'financial_year' AND period = ?)
-            OR (period_type = 'month' AND period BETWEEN ? AND ?))
-        GROUP BY ALL
-        """,
-        [fy or "", period.first_month, period.last_month],
-    )
+    found = _fetch(con, *_aggregate_query(period))
     scope = _areas_in_scope(con, area)
     wanted = {area.code} | (scope["csp"] if not area.is_csp else scope["lad"] | scope["lsoa"])
     figures: dict[tuple[str, str, str], dict[str, dict[str, tuple[int | None, bool]]]] = {}
@@ -1282,20 +1350,43 @@ def aggregate_places(
     return tables
 
 
-def _in_area(csp_code: str | None, area: Area) -> bool:
+def _aggregate_query(period: Period) -> tuple[str, list[object]]:
+    """The counts partners sent already aggregated, for the period, by area."""
+    return (
+        """
+        SELECT source, measure, coalesce(cohort, 'all') AS cohort, area_code, period_type,
+               sum(count), bool_or(coalesce(suppressed, FALSE) OR count IS NULL)
+        FROM aggregate_counts
+        WHERE value IS NULL AND (
+            (period_type = 'financial_year' AND period = ?)
+            OR (period_type = 'month' AND period BETWEEN ? AND ?))
+        GROUP BY ALL
+        """,
+        [period.financial_year or "", period.first_month, period.last_month],
+    )
+
+
+def _area_test(area: Area) -> Callable[[str | None], bool]:
+    """Whether a row of the area's counts, by its CSP code, is in the area: for a CSP every row
+    (its query kept only the CSP's rows); for the partnership, rows in one of its CSPs (any CSP
+    when it has none listed)."""
     if area.is_csp:
-        return True  # the query already kept only the CSP's rows
-    return csp_code is not None and (csp_code in area.csps if area.csps else True)
+        return lambda _csp: True
+    csps = area.csps
+    if csps:
+        return lambda csp: csp is not None and csp in csps
+    return lambda csp: csp is not None
 
 
 def _located_rows(grouped: list[tuple], area: Area) -> tuple[dict[str, int], int, int]:
     """Counts by CSP in the area, rows with no location, rows located outside."""
     by_csp: dict[str, int] = {}
     unknown = outside = 0
+    in_area = _area_test(area)
     for csp_code, _lad, lsoa_code, count in grouped:
         if csp_code is None and lsoa_code is None:
             unknown += int(count)
-        elif not _in_area(csp_code, area):
+        elif not in_area(csp_code):
             outside += int(count)
         else:
             by_csp[csp_code] = by_csp.get(csp_code, 0) + int(count)
@@ -1353,8 +1444,9 @@ def _by_lad(
 ) -> ResultTable:
     by_lad: dict[str, int] = {}
     other = 0
+    in_area = _area_test(area)
     for csp_code, lad_code, _lsoa, count in grouped:
-        if lad_code is not None and _in_area(csp_code, area):
+        if lad_code is not None and in_area(csp_code):
             by_lad[lad_code] = by_lad.get(lad_code, 0) + int(count)
         else:
             other += int(count)
@@ -1386,64 +1478,50 @@ def _by_lsoa(
     top: int,
 ) -> list[ResultTable]:
     by_lsoa: dict[str, int] = {}
+    in_area = _area_test(area)
     for csp_code, _lad, lsoa_code, count in grouped:
-        if lsoa_code is not None and _in_area(csp_code, area):
+        if lsoa_code is not None and in_area(csp_code):
             by_lsoa[lsoa_code] = by_lsoa.get(lsoa_code, 0) + int(count)
     ordered = sorted(by_lsoa.items(), key=lambda item: (-item[1], item[0]))
-    records: list[Record] = [
-        {"rank": rank, "area_code": c, "area_name": area.name_of(c), "count": n,
-         "population": pops.get(c)}
-        for rank, (c, n) in enumerate(ordered, start=1)
-    ]  # fmt: skip
-    columns = [ResultColumn("rank", "Rank", "number"), *_PLACE_COLUMNS]
-    columns.remove(_SHARE)
-    full = _make(
-        f"places.lsoa.{table}",
-        f"{source.label.capitalize()} by LSOA",
-        columns,
-        records,
-        [table],
-        notes=["LSOAs in the area with at least one; rows without an LSOA are not listed."],
+    name_of, population = area.name_of, pops.get
+    # The records' rows (``_make`` with ``_derive_rate``), made directly: one for every LSOA.
+    rows: list[tuple[Value, ...]] = []
+    for rank, (code, n) in enumerate(ordered, start=1):
+        pop = population(code)
+        if type(pop) is int and type(n) is int and pop > 0 and n >= 0:
+            tenths, remainder = divmod(n * RATE_PER * 10, pop)
+            rate: Value = (tenths + (2 * remainder >= pop)) / 10
+        else:
+            rate = _rate(n, pop, RATE_PER, None)
+        rows.append((rank, code, name_of(code), n, pop, rate))
+    columns = (ResultColumn("rank", "Rank", "number"), *_PLACE_COLUMNS)
+    columns = tuple(c for c in columns if c != _SHARE)
+    full = ResultTable(
+        key=f"places.lsoa.{table}",
+        title=f"{source.label.capitalize()} by LSOA",
+        columns=columns,
+        rows=tuple(rows),
+        source_tables=(table,),
+        notes=("LSOAs in the area with at least one; rows without an LSOA are not listed.",),
     )
-    best = _make(
-        f"places.lsoa_top.{table}",
-        f"The {top} LSOAs with most {source.label}",
-        columns,
-        [dict(r) for r in records[:top]],
-        [table],
+    best = ResultTable(
+        key=f"places.lsoa_top.{table}",
+        title=f"The {top} LSOAs with most {source.label}",
+        columns=columns,
+        rows=tuple(rows[:top]),
+        source_tables=(table,),
         chart=ChartHint("bar", "area_code", "count", None, f"Top {top} LSOAs"),
     )
     return [best, full]
 
 
-def _repeat_query(table: str, sql: str, params: list[object]) -> tuple[str, list[object]]:
-    """The query of locations with at least REPEAT_THRESHOLD of the rows of ``sql``: police.uk's
-    location text and snapped point; otherwise the point to 4 decimal places (about 10 metres)."""
-    if table == "police_uk_street":
-        place = "location AS place, round(latitude, 6) AS lat, round(longitude, 6) AS lon"
-        where = "latitude IS NOT NULL AND longitude IS NOT NULL"
-    else:
-        label = "location_type" if table == "police_crime" else "NULL"
-        place = (
-            f"any_value({label}) AS place, round(latitude, 4) AS lat, round(longitude, 4) AS lon"
-        )
-        where = "latitude IS NOT NULL AND longitude IS NOT NULL"
-    group = "place, lat, lon" if table == "police_uk_street" else "lat, lon"
-    query = (
-        f"SELECT {place}, any_value(lsoa_code), count(*) AS n FROM {sql} WHERE {where} "  # noqa: S608
-        f"GROUP BY {group} HAVING count(*) >= ? ORDER BY n DESC, lat, lon"
-    )
-    return query, [*params, REPEAT_THRESHOLD]
-
-
 def _repeats(
-    con: duckdb.DuckDBPyConnection, table: str, source: Source, sql: str, params: list[object]
+    table: str, source: Source, found: list[tuple[Any, Any, Any, Any, int]]
 ) -> ResultTable:
-    """Locations with at least REPEAT_THRESHOLD rows (``_repeat_query``)."""
-    found = _fetch(con, *_repeat_query(table, sql, params))
+    """Locations with at least REPEAT_THRESHOLD rows (``_Digest.repeats``)."""
     records: list[Record] = [
         {"place": p or "", "lsoa_code": lsoa, "latitude": lat, "longitude": lon, "count": int(n)}
-        for p, lat, lon, lsoa, n in found
+        for p, lsoa, lat, lon, n in found
     ]
     return _make(
         f"places.repeat.{table}",
@@ -1506,6 +1584,90 @@ def _flag_sql(column: str) -> str:
 
 def _text_sql(column: str) -> str:
     return f"coalesce(nullif(trim({column}), ''), 'Not recorded')"
+
+
+# The same labels in Python, for the values they can be sure of: None when only DuckDB can say
+# (text other than ASCII, whose trim and upper differ from Python's; an age not a whole number).
+
+
+def _age_band(value: Value) -> str | None:
+    if value is None:
+        return AGE_UNKNOWN
+    if type(value) is not int:
+        return None
+    for name, low, high in AGE_BANDS:
+        if value >= low and (high is None or value <= high):
+            return name
+    return AGE_UNKNOWN
+
+
+def _trimmed_upper(value: Value) -> str | None:
+    """DuckDB's ``upper(trim(value))`` of ASCII text (trim takes off spaces only)."""
+    if type(value) is str and value.isascii():
+        return value.strip(" ").upper()
+    return None
+
+
+def _sex(value: Value) -> str | None:
+    if value is None:
+        return "Unknown"
+    key = _trimmed_upper(value)
+    if key is None:
+        return None
+    if key in ("", "U", "UNKNOWN", "NOT KNOWN", "NK"):
+        return "Unknown"
+    if key in ("M", "MALE"):
+        return "Male"
+    return "Female" if key in ("F", "FEMALE") else "Other"
+
+
+def _flag(value: Value) -> str | None:
+    if value is None:
+        return "Not recorded"
+    key = _trimmed_upper(value)
+    if key is None:
+        return None
+    return "Yes" if key == "Y" else "No" if key == "N" else "Not recorded"
+
+
+def _text(value: Value) -> str | None:
+    if value is None:
+        return "Not recorded"
+    if not (type(value) is str and value.isascii()):
+        return None
+    return value.strip(" ") or "Not recorded"
+
+
+_IN_PYTHON: dict[Callable[[str], str], Callable[[Value], str | None]] = {
+    _age_band_sql: _age_band,
+    _sex_sql: _sex,
+    _flag_sql: _flag,
+    _text_sql: _text,
+}
+
+
+def _labels(
+    sql: Callable[[str], str], values: Iterable[Value], con: duckdb.DuckDBPyConnection | None
+) -> dict[Value, str]:
+    """Each value's label by a breakdown's SQL labelling (``sql``): in Python where it gives the
+    same label, else by DuckDB (on ``con``, or a connection of its own)."""
+    in_python = _IN_PYTHON.get(sql)
+    labels: dict[Value, str] = {}
+    rest: list[Value] = []
+    for value in values:
+        label = in_python(value) if in_python is not None else None
+        if label is None:
+            rest.append(value)
+        else:
+            labels[value] = label
+    if rest:
+        with contextlib.ExitStack() as stack:
+            if con is None:
+                con = stack.enter_context(duckdb.connect())
+            for value in rest:
+                found = con.execute(f"SELECT {sql('v')} FROM (SELECT ? AS v)", [value]).fetchone()  # noqa: S608 - our SQL
+                labels[value] = str(found[0]) if found else ""
+    return labels
 
 
 def people(
@@ -1720,6 +1882,7 @@ def context(
                 ],
                 records,
                 [table, "aggregate_counts"],
+                derive=False,  # the rates are in (``_derive_context``: ``_derive_rate``)
                 notes=[
                     f"Spearman's rank correlation with the {against}: "
                     + ("not computable" if rho is None else f"{rho} (p = {p_value}, {n} areas)")
@@ -2050,15 +2213,35 @@ def _start_queries(
     rule: Rule,
     area: Area,
     period: Period,
-    sources: list[str],
+    sources: list[str] | None,
     whole: Area,
     baseline_year: str,
     measure_populations: measures.Populations | None,
 ) -> None:
-    """Start the assessment's queries, the counting ones first, before any table is built."""
-    if not sources:
+    """Start the assessment's queries before any table is built: with ``sources`` None, the
+    success measures (which do not depend on which sources have rows), to run while the sources
+    are found; then the counting statement, and the area indicators and aggregated counts
+    (needed last)."""
+    if sources is None:
+        _submit_measures(con, whole=whole, period=period, baseline_year=baseline_year,
+                         measure_populations=measure_populations)  # fmt: skip
         return
-    _prefetch(con, _count_queries(sources, rule, area, period)[0])
+    if sources:
+        statements = _count_queries(sources, rule, area, period)[0]
+        _prefetch(con, [(sql, params) for sql, params, _parts in statements])
+    year = period.financial_year or periods.financial_year_of_month(period.last_month)
+    _prefetch(con, [_indicator_query(year), _aggregate_query(period)])
+
+
+def _submit_measures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    whole: Area,
+    period: Period,
+    baseline_year: str,
+    measure_populations: measures.Populations | None,
+) -> None:
+    """Start the success measures (``measures_section``) on a cursor of their own."""
     _submit(
         _measures_key(whole, period, baseline_year),
         lambda cursor: measures_section(
@@ -2067,13 +2250,6 @@ def _start_queries(
         ),
         con,
     )  # fmt: skip
-    repeats = [
-        _repeat_query(table, *_in_period(SOURCES[table], rule, area, period))
-        for table in sources
-        if SOURCES[table].point
-    ]
-    year = period.financial_year or periods.financial_year_of_month(period.last_month)
-    _prefetch(con, [*repeats, _indicator_query(year)])
 
 
 def assessment(
@@ -2097,12 +2273,14 @@ def assessment(
     the success measures, which always cover every CSP); by default ``area`` itself."""
     period = parse_period(period) if isinstance(period, str) else period
     whole = partnership_area or (area if not area.is_csp else Area(area.code, area.name, area.csps))
-    sources = available_sources(con)
+    common: dict[str, Any] = {
+        "rule": rule, "area": area, "period": period, "whole": whole,
+        "baseline_year": baseline_year, "measure_populations": measure_populations,
+    }  # fmt: skip
     with _memo(), _concurrent_queries():
-        _start_queries(
-            con, rule=rule, area=area, period=period, sources=sources, whole=whole,
-            baseline_year=baseline_year, measure_populations=measure_populations,
-        )  # fmt: skip
+        _start_queries(con, sources=None, **common)
+        sources = available_sources(con)
+        _start_queries(con, sources=sources, **common)
         _count_all_sources(con, sources, rule, area, period, every_source=True)
         sections = _sections(
             con, rule=rule, area=area, period=period, populations=populations, top=top,
