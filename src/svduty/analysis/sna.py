@@ -448,14 +448,13 @@ def _count_all_sources(
     memo = _MEMO.get()
     if memo is None or not tables:
         return
-    statements, decoders = _count_queries(tables, rule, area, period)
-    _prefetch(con, [(sql, params) for sql, params, _parts in statements])
+    sql, params, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, [(sql, params)])
     found: dict[int, list[tuple]] = {}
 
     def part(index: int) -> list[tuple]:
-        if index not in found:
-            sql, params, parts = next(s for s in statements if index in s[2])
-            found.update(_parts_of(_fetch(con, sql, params), parts))
+        if not found:
+            found.update(_parts_of(_fetch(con, sql, params), 2 * len(tables)))
         return found[index]
 
     for index, table in enumerate(tables):
@@ -471,17 +470,15 @@ def _count_all_sources(
 def _count_sources(
     con: duckdb.DuckDBPyConnection, tables: Sequence[str], rule: Rule, area: Area, period: Period
 ) -> tuple[list[_Digest], _Stored]:
-    """Two parts per source (``_count_queries``), run as one statement (``COUNT_STATEMENTS``):
+    """Two parts per source (``_count_queries``), run as one statement:
     for each, every stored row in the area by month (for the ledger, and the definition's rows
     up to the period's end for the trends) and by place (the areas in scope), and the period's
     rows meeting the definition grouped by their raw values in a handful of grouping sets; only
     the groups are then labelled (age band, sex, …: ``_labels``) and added up, as the SQL
     expressions of a query per table would label every row."""
-    statements, decoders = _count_queries(tables, rule, area, period)
-    _prefetch(con, [(sql, params) for sql, params, _parts in statements])
-    found: dict[int, list[tuple]] = {}
-    for sql, params, parts in statements:
-        found.update(_parts_of(_fetch(con, sql, params), parts))
+    sql, params, decoders = _count_queries(tables, rule, area, period)
+    _prefetch(con, [(sql, params)])
+    found = _parts_of(_fetch(con, sql, params), 2 * len(tables))
     digests = [
         _decode(found[2 * index], found[2 * index + 1], decoder, con)
         for index, decoder in enumerate(decoders)
@@ -489,9 +486,9 @@ def _count_sources(
     return digests, _stored_from(tables, [found[2 * i] for i in range(len(tables))])
 
 
-def _parts_of(rows: list[tuple], parts: Sequence[int]) -> dict[int, list[tuple]]:
-    """A statement's rows by the part of it they come from (their first column)."""
-    found: dict[int, list[tuple]] = {index: [] for index in parts}
+def _parts_of(rows: list[tuple], parts: int) -> dict[int, list[tuple]]:
+    """The counting statement's rows by the part of it they come from (their first column)."""
+    found: dict[int, list[tuple]] = {index: [] for index in range(parts)}
     for row in rows:
         found[row[0]].append(row)
     return found
@@ -543,8 +540,9 @@ _LSOA, _NUMBER, _DAY, _TEXT, _LATITUDE, _LONGITUDE = 4, 5, 6, 7, 8, 9
 
 def _count_queries(
     tables: Sequence[str], rule: Rule, area: Area, period: Period
-) -> tuple[list[tuple[str, list[object], list[int]]], list[_Decoder]]:
-    """The counting statements of ``_count_sources``, with the parts each is made of: two parts
+) -> tuple[str, list[object], list[_Decoder]]:
+    """The counting statement of ``_count_sources``, a UNION ALL of parts (which DuckDB plans
+    once and runs on all its threads): two parts
     per source, numbered 2 × its position in ``tables`` and the next: every stored row in the
     area by month and by place; the period's rows meeting the definition in grouping sets
     (place, each breakdown's raw values, hour and day, offence day, location). And each source's
@@ -627,32 +625,8 @@ def _count_queries(
         bits = len(keys)
         set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
         decoders.append(_Decoder(wanted, set_of, positions))
-    return _together(parts, tables), decoders
-
-
-# How the counting parts are run: "part" (each on its own), "source" (a source's two parts in
-# one statement) or "all" (every part in one statement, which DuckDB runs on all its threads,
-# planned and started once: the least work, and the quickest).
-COUNT_STATEMENTS = "all"
-
-
-def _together(
-    parts: list[tuple[str, list[object]]], tables: Sequence[str]
-) -> list[tuple[str, list[object], list[int]]]:
-    """The parts as statements (``COUNT_STATEMENTS``), each a UNION ALL of parts."""
-    if COUNT_STATEMENTS == "part":
-        groups = [[i] for i in range(len(parts))]
-    elif COUNT_STATEMENTS == "all":
-        groups = [list(range(len(parts)))]
-    else:
-        groups = [[2 * i, 2 * i + 1] for i in range(len(tables))]
-    statements: list[tuple[str, list[object], list[int]]] = []
-    for group in groups:
-        sql = " UNION ALL ".join(
-            f"({parts[i][0]})" if len(group) > 1 else parts[i][0] for i in group
-        )
-        statements.append((sql, [p for i in group for p in parts[i][1]], group))
-    return statements
+    sql = " UNION ALL ".join(f"({part_sql})" for part_sql, _params in parts)
+    return sql, [p for _sql, part_params in parts for p in part_params], decoders
 
 
 def _repeat_columns(table: str) -> list[str]:
@@ -2227,8 +2201,8 @@ def _start_queries(
                          measure_populations=measure_populations)  # fmt: skip
         return
     if sources:
-        statements = _count_queries(sources, rule, area, period)[0]
-        _prefetch(con, [(sql, params) for sql, params, _parts in statements])
+        sql, params, _decoders = _count_queries(sources, rule, area, period)
+        _prefetch(con, [(sql, params)])
     year = period.financial_year or periods.financial_year_of_month(period.last_month)
     _prefetch(con, [_indicator_query(year), _aggregate_query(period)])
 
