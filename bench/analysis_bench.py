@@ -272,13 +272,7 @@ def store_sink(folder: Path, table: str) -> store_writer.ParquetSink:
         folder,
         "bench",
         store_writer.write_schema(schema),
-        dictionary=[
-            f.name
-            for f in schema
-            if store_writer.is_text(f.type)
-            and f.name not in IDENTIFIERS
-            and f.name not in store_writer.PLAIN_COLUMNS
-        ],
+        dictionary=store_writer.dictionary_columns(table, schema, IDENTIFIERS),
         uncompressed=IDENTIFIERS,
         cluster_by=store_writer.CLUSTER_COLUMNS.get(table),
     )

@@ -373,6 +373,7 @@ def test_hour_of_day_by_day_of_week_for_a_and_e_and_ambulance(
     insert(con, "ambulance_assaults", [{"call_at": datetime(2019, 6, 3, 23, 59)}])
     found = times(con, rule=DEFAULT_RULE, area=TESTSHIRE, period=FY_2019)
     ae = find(found, "times.hour_weekday.ae_assaults")
+    assert ae.title == "A&E attendances after an assault by hour of day and day of week"
     assert len(ae.rows) == 25
     grid = by(ae, "hour")
     assert grid[23]["monday"] == 1

@@ -126,6 +126,12 @@ class Source:
     time_sql: str | None = None  # a TIMESTAMP expression for hour of day and day of week
     point: bool = False  # has latitude and longitude
 
+    @property
+    def heading(self) -> str:
+        """The label starting a title: its first letter a capital, the rest as written (so
+        "A&E" stays "A&E", as ``str.capitalize`` would not leave it)."""
+        return self.label[:1].upper() + self.label[1:]
+
 
 SOURCES: dict[str, Source] = {
     "police_crime": Source(
@@ -1040,7 +1046,7 @@ def trends(
         tables.append(
             _make(
                 f"trends.financial_year.{table}",
-                f"{source.label.capitalize()} by financial year",
+                f"{source.heading} by financial year",
                 [
                     ResultColumn("source", "Source", "code"),
                     ResultColumn("year", "Financial year", "year"),
@@ -1080,7 +1086,7 @@ def trends(
         tables.append(
             _make(
                 f"trends.seasonality.{table}",
-                f"{source.label.capitalize()}: average by calendar month",
+                f"{source.heading}: average by calendar month",
                 [
                     ResultColumn("source", "Source", "code"),
                     ResultColumn("calendar_month", "Month", "text"),
@@ -1099,7 +1105,7 @@ def trends(
     for position, table, source, change_records in changes:
         tables[position] = _make(
             f"trends.year_on_year.{table}",
-            f"{source.label.capitalize()}: change on the year before",
+            f"{source.heading}: change on the year before",
             [
                 ResultColumn("source", "Source", "code"),
                 ResultColumn("year", "Financial year", "year"),
@@ -1400,7 +1406,7 @@ def _by_csp(
     )
     return _make(
         f"places.csp.{table}",
-        f"{source.label.capitalize()} by community safety partnership",
+        f"{source.heading} by community safety partnership",
         _PLACE_COLUMNS,
         records,
         [table],
@@ -1435,7 +1441,7 @@ def _by_lad(
     )  # fmt: skip
     return _make(
         f"places.lad.{table}",
-        f"{source.label.capitalize()} by district",
+        f"{source.heading} by district",
         _PLACE_COLUMNS,
         records,
         [table],
@@ -1472,7 +1478,7 @@ def _by_lsoa(
     columns = tuple(c for c in columns if c != _SHARE)
     full = ResultTable(
         key=f"places.lsoa.{table}",
-        title=f"{source.label.capitalize()} by LSOA",
+        title=f"{source.heading} by LSOA",
         columns=columns,
         rows=tuple(rows),
         source_tables=(table,),
@@ -1758,7 +1764,7 @@ def times(
         tables.append(
             _make(
                 f"times.hour_weekday.{table}",
-                f"{source.label.capitalize()} by hour of day and day of week",
+                f"{source.heading} by hour of day and day of week",
                 [
                     ResultColumn("hour", "Hour", "text"),
                     *(ResultColumn(d, d.capitalize(), "count") for d in WEEKDAYS),

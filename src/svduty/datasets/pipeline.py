@@ -479,13 +479,9 @@ class _Importer:
             codes = pc.index_in(values, value_set=dictionary)
             self.place_codes[name] = (codes, dictionary)
         # Strings of few distinct values are handed to the writer as dictionaries.
-        self.dictionary_columns = [
-            f.name
-            for f in self.schema
-            if store_writer.is_text(f.type)
-            and f.name not in adapter.high_cardinality
-            and f.name not in store_writer.PLAIN_COLUMNS
-        ]
+        self.dictionary_columns = store_writer.dictionary_columns(
+            adapter.table, self.schema, adapter.high_cardinality
+        )
         # Those the pipeline derives (places, value maps, constants) arrive as Arrow dictionaries
         # and are written so; text read from the file is handed over as it came, and the Parquet
         # writer builds its dictionary itself (cheaper than encoding it here first).
