@@ -14,8 +14,10 @@ Then, in this process, it times:
 * (b) a straightforward pandas script computing the same tables from the source CSV files
   (the data ledger, trends with the exact test of each year's change, places, repeat locations,
   people, times, context, hidden picture and the three success measures with their cohorts and
-  exact tests, for the partnership and each CSP); pandas is imported before the clock starts and,
-  like (a), the best of 3 runs is reported;
+  exact tests, for the partnership and each CSP); pandas is imported before the clock starts;
+  (a) and (b) are each run ``--repeat`` times (default 5: the first run on a fresh connection
+  pays DuckDB's one-off costs, and this 2-core machine's timings wander by 10–20%) and the best
+  is what the target is judged on; the median speed-up is printed beside it;
 * (c) the success measures over ``--measure-rows`` police-crime rows (default 10 million, all
   forces), from Parquet.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -471,12 +474,19 @@ def pandas_tables(source: Path) -> dict[str, Any]:
 
 
 def timed(func: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    best, result = float("inf"), None
+    """The best time of ``repeat`` runs, and the last run's result."""
+    seconds, result = timings(func, repeat)
+    return min(seconds), result
+
+
+def timings(func: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    """Each run's time, and the last run's result."""
+    seconds, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
         result = func()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+        seconds.append(time.perf_counter() - started)
+    return seconds, result
 
 
 def measures_store(folder: Path, rows: int, rng: np.random.Generator) -> Path:
@@ -506,6 +516,9 @@ def main() -> None:
     parser.add_argument("--measure-rows", type=int, default=10_000_000)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of the assessment and of pandas (best counts)"
+    )
     args = parser.parse_args()
     rows = max(1_000, int(args.rows * args.scale))
     measure_rows = max(10_000, int(args.measure_rows * args.scale))
@@ -535,7 +548,8 @@ def main() -> None:
             return sna.assessment(con, rule=DEFAULT_RULE, area=area, period="2023/24",
                                   populations=populations)  # fmt: skip
 
-        sna_seconds, built = timed(assessment)
+        sna_runs, built = timings(assessment, args.repeat)
+        sna_seconds = min(sna_runs)
         public_seconds, _ = timed(lambda: sna.public_assessment(built), repeat=1)
         con.close()
         figures: dict[str, Any] = {
@@ -550,9 +564,13 @@ def main() -> None:
         if not args.skip_pandas:
             import pandas  # noqa: F401 - imported before the clock starts, as svduty's modules are
 
-            pandas_seconds, _ = timed(lambda: pandas_tables(folder / "source"))
+            pandas_runs, _ = timings(lambda: pandas_tables(folder / "source"), args.repeat)
+            pandas_seconds = min(pandas_runs)
             figures["pandas_seconds"] = round(pandas_seconds, 3)
             figures["speed_up"] = round(pandas_seconds / sna_seconds, 1)
+            figures["median_speed_up"] = round(
+                statistics.median(pandas_runs) / statistics.median(sna_runs), 1
+            )
         store = measures_store(folder, measure_rows, rng)
         big = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
         big.execute(
