@@ -527,21 +527,24 @@ class _Decoder:
     wanted: list[Any]  # the source's breakdowns (``_breakdowns``)
     set_of: dict[int, str]  # grouping id → the key its grouping set keeps
     positions: list[int]  # where each breakdown's raw values are in a row
+    texts: list[int]  # the text breakdowns, in the order of a row's ``_TEXTS`` list
+    joint: str | None  # the key of the grouping set of every text breakdown together
 
 
 def _breakdown_positions(wanted: Sequence[Any]) -> list[int]:
     """Where each breakdown's raw values are in a counting part's rows: the age a number, the
-    others text."""
-    return [_NUMBER if name == "age" else _TEXT for name, *_rest in wanted]
+    others text (in the ``_TEXTS`` list of the grouping set they share)."""
+    return [_NUMBER if name == "age" else _TEXTS for name, *_rest in wanted]
 
 
 # Every counting part's rows (``_count_queries``) have the same few columns, so that parts can
 # be run together as one statement (and cost little to fetch): the part, its grouping id, csp,
 # lad, lsoa (or a repeated location's LSOA), a number (the age, hour or offence's day of week),
-# the day of week, a text (a breakdown's raw value, a repeated location's place, or the month),
-# a repeated location's latitude and longitude, whether the month counts in the trends, and
-# rows. Breakdowns are labelled in Python (``_labels``), group by group.
-_LSOA, _NUMBER, _DAY, _TEXT, _LATITUDE, _LONGITUDE = 4, 5, 6, 7, 8, 9
+# the day of week, a text (a repeated location's place, or the month), a repeated location's
+# latitude and longitude, the text breakdowns' raw values (a list: they are grouped together,
+# as they have few values each, and added up by breakdown in Python), whether the month counts
+# in the trends, and rows. Breakdowns are labelled in Python (``_labels``), group by group.
+_LSOA, _NUMBER, _DAY, _TEXT, _LATITUDE, _LONGITUDE, _TEXTS = 4, 5, 6, 7, 8, 9, 10
 
 
 def _count_queries(
@@ -551,8 +554,8 @@ def _count_queries(
     once and runs on all its threads): two parts
     per source, numbered 2 × its position in ``tables`` and the next: every stored row in the
     area by month and by place; the period's rows meeting the definition in grouping sets
-    (place, each breakdown's raw values, hour and day, offence day, location). And each source's
-    decoder (``_decode``)."""
+    (place, the age, the text breakdowns' raw values together, hour and day, offence day,
+    location). And each source's decoder (``_decode``)."""
     parts: list[tuple[str, list[object]]] = []
     decoders: list[_Decoder] = []
     for index, table in enumerate(tables):
@@ -574,7 +577,7 @@ def _count_queries(
         # Every stored row: by month, marked when it counts in the trends; and by place.
         parts.append((
             f"SELECT {2 * index}, -grouping(m, csp_code), csp_code, lad_code, lsoa_code, "  # noqa: S608 - our SQL
-            f"NULL, NULL, {month_label}, NULL, NULL, "
+            f"NULL, NULL, {month_label}, NULL, NULL, CAST(NULL AS VARCHAR[]), "
             f"coalesce(sv AND m <= {last_month}, FALSE), count(*) "
             f"FROM (SELECT {month_key} AS m, coalesce({condition}, FALSE) AS sv, lsoa_code, "
             f"lad_code, csp_code FROM {table} WHERE {in_area}) "
@@ -585,12 +588,19 @@ def _count_queries(
         wanted = _breakdowns(table)
         raw = ["csp_code", "lad_code", "lsoa_code"]
         raw += [f"{column} AS b{n}" for n, (_name, _label, column, _sql, _o) in enumerate(wanted)]
-        sets = ["(csp_code, lad_code, lsoa_code)", *(f"(b{n})" for n in range(len(wanted)))]
-        keys = ["csp_code", *(f"b{n}" for n in range(len(wanted)))]
         positions = _breakdown_positions(wanted)
         numbers = [f"b{n}" for n, p in enumerate(positions) if p == _NUMBER]
-        texts = [f"CAST(b{n} AS VARCHAR)" for n, p in enumerate(positions) if p == _TEXT]
-        day = "NULL"
+        text_indices = [n for n, p in enumerate(positions) if p == _TEXTS]
+        sets = ["(csp_code, lad_code, lsoa_code)", *(f"({key})" for key in numbers)]
+        keys = ["csp_code", *numbers]
+        text_list, joint = "CAST(NULL AS VARCHAR[])", None
+        if text_indices:
+            joint = f"b{text_indices[0]}"
+            sets.append(f"({', '.join(f'b{n}' for n in text_indices)})")
+            keys.append(joint)
+            listed = ", ".join(f"CAST(b{n} AS VARCHAR)" for n in text_indices)
+            text_list = f"CASE WHEN grouping({joint}) = 0 THEN [{listed}] END"
+        text, day = "NULL", "NULL"
         if source.time_sql:
             raw += [f"hour({source.time_sql}) AS h", f"isodow({source.time_sql}) AS d"]
             sets.append("(h, d)")
@@ -608,7 +618,7 @@ def _count_queries(
             raw += _repeat_columns(table)
             sets.append("(rp, rlat, rlon)" if table == "police_uk_street" else "(rlat, rlon)")
             keys.append("rlat")
-            texts.append("CASE WHEN grouping(rlat) = 0 THEN any_value(rp) END")
+            text = "CASE WHEN grouping(rlat) = 0 THEN any_value(rp) END"
             lsoa = "coalesce(lsoa_code, CASE WHEN grouping(rlat) = 0 THEN any_value(rlsoa) END)"
             point = "rlat, rlon"
             having = (
@@ -618,19 +628,19 @@ def _count_queries(
             having_params = [REPEAT_THRESHOLD]
         # Within a grouping set every other set's key is NULL: each set's value comes through.
         number = f"coalesce({', '.join(numbers)})" if numbers else "NULL"
-        text = f"coalesce({', '.join(texts)})" if texts else "NULL"
         main = (
             f"SELECT {2 * index + 1}, grouping({', '.join(keys)}), csp_code, lad_code, {lsoa}, "  # noqa: S608 - our SQL
-            f"{number}, {day}, {text}, {point}, NULL, count(*) FROM (SELECT {', '.join(raw)} "
+            f"{number}, {day}, {text}, {point}, {text_list}, NULL, count(*) "
+            f"FROM (SELECT {', '.join(raw)} "
             f"FROM {table} WHERE {' AND '.join(where)} AND {in_period}) "
             f"GROUP BY GROUPING SETS ({', '.join(sets)}){having}"
         )
         parts.append((main, [*rule_params, last, *area_params, first, *having_params]))
         # grouping() sets a key's bit (the first key's the highest) when the set leaves it
-        # out, and each set keeps exactly one key.
+        # out, and each set keeps exactly one key (the text breakdowns' set, the first of them).
         bits = len(keys)
         set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
-        decoders.append(_Decoder(wanted, set_of, positions))
+        decoders.append(_Decoder(wanted, set_of, positions, text_indices, joint))
     sql = " UNION ALL ".join(f"({part_sql})" for part_sql, _params in parts)
     return sql, [p for _sql, part_params in parts for p in part_params], decoders
 
@@ -676,13 +686,16 @@ def _decode(
                 offence_weekday[row[_NUMBER]] = count
         elif key == "rlat":
             repeats.append((row[_TEXT], row[_LSOA], row[_LATITUDE], row[_LONGITUDE], count))
+        elif key == decoder.joint:
+            for index, value in zip(decoder.texts, row[_TEXTS], strict=True):
+                raw[index].append((value, count))
         else:
             index = int(key[1:])
             raw[index].append((row[positions[index]], count))
     repeats.sort(key=lambda r: (-r[4], r[2], r[3]))
     breakdowns: dict[str, dict[str, int]] = {}
     for (name, _label, _column, sql, _order), values in zip(wanted, raw, strict=True):
-        labels = _labels(sql, [value for value, _count in values], con)
+        labels = _labels(sql, dict.fromkeys(value for value, _count in values), con)
         found: dict[str, int] = {}
         for value, count in values:
             label = labels[value]
