@@ -670,7 +670,7 @@ def _decode(
             monthly[month] = monthly.get(month, 0) + row[-1]
     wanted, set_of, positions = decoder.wanted, decoder.set_of, decoder.positions
     places: list[tuple[str | None, str | None, str | None, int]] = []
-    raw: list[list[tuple[Value, int]]] = [[] for _ in wanted]
+    raw: list[dict[Value, int]] = [{} for _ in wanted]  # each breakdown's rows by raw value
     hour_weekday: dict[tuple[int, int], int] = {}
     offence_weekday: dict[int, int] = {}
     repeats: list[tuple[Any, Any, Any, Any, int]] = []
@@ -687,17 +687,19 @@ def _decode(
         elif key == "rlat":
             repeats.append((row[_TEXT], row[_LSOA], row[_LATITUDE], row[_LONGITUDE], count))
         elif key == decoder.joint:
+            # A text breakdown's value is in many groups of the text breakdowns together.
             for index, value in zip(decoder.texts, row[_TEXTS], strict=True):
-                raw[index].append((value, count))
+                counts = raw[index]
+                counts[value] = counts.get(value, 0) + count
         else:
             index = int(key[1:])
-            raw[index].append((row[positions[index]], count))
+            raw[index][row[positions[index]]] = count
     repeats.sort(key=lambda r: (-r[4], r[2], r[3]))
     breakdowns: dict[str, dict[str, int]] = {}
     for (name, _label, _column, sql, _order), values in zip(wanted, raw, strict=True):
-        labels = _labels(sql, dict.fromkeys(value for value, _count in values), con)
+        labels = _labels(sql, values, con)
         found: dict[str, int] = {}
-        for value, count in values:
+        for value, count in values.items():
             label = labels[value]
             found[label] = found.get(label, 0) + count
         breakdowns[name] = found
@@ -1277,11 +1279,11 @@ def places(
     for table in _sources(con, sources):
         source = SOURCES[table]
         digest = _digest(con, source, rule, area, period)
-        grouped = digest.places
+        placed = _placed(digest.places, area)
         if not area.is_csp:
-            tables.append(_by_csp(table, source, area, grouped, pops))
-        tables.append(_by_lad(table, source, area, grouped, pops))
-        tables += _by_lsoa(table, source, area, grouped, pops, top)
+            tables.append(_by_csp(table, source, area, placed, pops))
+        tables.append(_by_lad(table, source, area, placed, pops))
+        tables += _by_lsoa(table, source, area, placed, pops, top)
         if source.point:
             tables.append(_repeats(table, source, digest.repeats))
     return tables + aggregate_places(con, area=area, period=period, populations=pops)
@@ -1371,19 +1373,40 @@ def _area_test(area: Area) -> Callable[[str | None], bool]:
     return lambda csp: csp is not None
 
 
-def _located_rows(grouped: list[tuple], area: Area) -> tuple[dict[str, int], int, int]:
-    """Counts by CSP in the area, rows with no location, rows located outside."""
+@dataclass(frozen=True)
+class _Placed:
+    """A source's rows in the period by place (``_placed``)."""
+
+    by_csp: dict[str, int]  # in each CSP of the area
+    unknown: int  # with no location at all
+    outside: int  # located, but not in the area
+    by_lad: dict[str, int]  # in the area, by district
+    no_district: int  # the rest: no district, or not in the area
+    by_lsoa: dict[str, int]  # in the area, by LSOA (rows without one are not listed)
+
+
+def _placed(grouped: list[tuple], area: Area) -> _Placed:
+    """A digest's places (``_Digest.places``) added up by CSP, district and LSOA, in one pass."""
     by_csp: dict[str, int] = {}
-    unknown = outside = 0
+    by_lad: dict[str, int] = {}
+    by_lsoa: dict[str, int] = {}
+    unknown = outside = no_district = 0
     in_area = _area_test(area)
-    for csp_code, _lad, lsoa_code, count in grouped:
+    for csp_code, lad_code, lsoa_code, count in grouped:
+        inside = in_area(csp_code)
         if csp_code is None and lsoa_code is None:
-            unknown += int(count)
-        elif not in_area(csp_code):
-            outside += int(count)
+            unknown += count
+        elif inside:
+            by_csp[csp_code] = by_csp.get(csp_code, 0) + count
         else:
-            by_csp[csp_code] = by_csp.get(csp_code, 0) + int(count)
-    return by_csp, unknown, outside
+            outside += count
+        if inside and lad_code is not None:
+            by_lad[lad_code] = by_lad.get(lad_code, 0) + count
+        else:
+            no_district += count
+        if inside and lsoa_code is not None:
+            by_lsoa[lsoa_code] = by_lsoa.get(lsoa_code, 0) + count
+    return _Placed(by_csp, unknown, outside, by_lad, no_district, by_lsoa)
 
 
 _PLACE_COLUMNS = [
@@ -1397,9 +1420,9 @@ _PLACE_COLUMNS = [
 
 
 def _by_csp(
-    table: str, source: Source, area: Area, grouped: list[tuple], pops: Mapping[str, int]
+    table: str, source: Source, area: Area, placed: _Placed, pops: Mapping[str, int]
 ) -> ResultTable:
-    by_csp, unknown, outside = _located_rows(grouped, area)
+    by_csp, unknown, outside = placed.by_csp, placed.unknown, placed.outside
     codes = list(area.csps) or sorted(by_csp)
     records: list[Record] = [
         {"area_code": c, "area_name": area.name_of(c), "count": by_csp.get(c, 0),
@@ -1433,16 +1456,9 @@ def _by_csp(
 
 
 def _by_lad(
-    table: str, source: Source, area: Area, grouped: list[tuple], pops: Mapping[str, int]
+    table: str, source: Source, area: Area, placed: _Placed, pops: Mapping[str, int]
 ) -> ResultTable:
-    by_lad: dict[str, int] = {}
-    other = 0
-    in_area = _area_test(area)
-    for csp_code, lad_code, _lsoa, count in grouped:
-        if lad_code is not None and in_area(csp_code):
-            by_lad[lad_code] = by_lad.get(lad_code, 0) + int(count)
-        else:
-            other += int(count)
+    by_lad, other = placed.by_lad, placed.no_district
     records: list[Record] = [
         {"area_code": c, "area_name": area.name_of(c), "count": n, "population": pops.get(c)}
         for c, n in sorted(by_lad.items())
@@ -1466,16 +1482,11 @@ def _by_lsoa(
     table: str,
     source: Source,
     area: Area,
-    grouped: list[tuple],
+    placed: _Placed,
     pops: Mapping[str, int],
     top: int,
 ) -> list[ResultTable]:
-    by_lsoa: dict[str, int] = {}
-    in_area = _area_test(area)
-    for csp_code, _lad, lsoa_code, count in grouped:
-        if lsoa_code is not None and in_area(csp_code):
-            by_lsoa[lsoa_code] = by_lsoa.get(lsoa_code, 0) + int(count)
-    ordered = sorted(by_lsoa.items(), key=lambda item: (-item[1], item[0]))
+    ordered = sorted(placed.by_lsoa.items(), key=lambda item: (-item[1], item[0]))
     name_of, population = area.name_of, pops.get
     # The records' rows (``_make`` with ``_derive_rate``), made directly: one for every LSOA.
     rows: list[tuple[Value, ...]] = []
@@ -1928,12 +1939,9 @@ def _find_areas_in_scope(con: duckdb.DuckDBPyConnection, area: Area) -> dict[str
         wanted = lambda csp: csp in area.csps  # noqa: E731
     else:
         wanted = lambda csp: csp is not None  # noqa: E731
-    for lsoa, lad, csp in _stored(con, area).places:
-        if not wanted(csp):
-            continue
-        for level, code in (("lsoa", lsoa), ("lad", lad), ("csp", csp)):
-            if code:
-                scope[level].add(code)
+    chosen = [place for place in _stored(con, area).places if wanted(place[2])]
+    for position, level in enumerate(("lsoa", "lad", "csp")):
+        scope[level].update(code for place in chosen if (code := place[position]))
     scope["csp"].update([area.csp] if area.csp else area.csps)
     return scope
 
@@ -2324,8 +2332,8 @@ def comparison(
         source = SOURCES[table]
         counts = []
         for when in (period, earlier):
-            grouped = digests[(table, when.label)].places
-            counts.append(_located_rows(grouped, whole))
+            placed = _placed(digests[(table, when.label)].places, whole)
+            counts.append((placed.by_csp, placed.unknown, placed.outside))
         (now, now_unknown, now_outside), (before, before_unknown, before_outside) = counts
         order = [area.csp, *(c for c in area.csps if c != area.csp)]
         records: list[Record] = [
