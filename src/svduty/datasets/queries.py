@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from svduty.access.models import User
 from svduty.access.permissions import Permission, has_permission
 from svduty.datasets.models import Import
-from svduty.datasets.stored import KIND_TABLE, TABLES
+from svduty.datasets.stored import KIND_TABLE, TABLES, store_connection
 from svduty.partnership.models import Partnership
 
 LIVE_STATUSES = (Import.Status.COMPLETED,)
@@ -42,26 +42,9 @@ def live_files(partnership: Partnership) -> dict[str, list[Path]]:
 def analytic_connection(
     partnership: Partnership, *, memory_limit: str = "1GB", threads: int = 2
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table over the live Parquet files.
-
-    Tables with no data yet are empty views with the stored schema, so queries never fail for want
-    of an import.
-    """
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
-    for table, paths in live_files(partnership).items():
-        if paths:
-            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in sorted(paths))
-            # Table names come from stored.TABLES and paths from our own store, quoted above.
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM "  # noqa: S608
-                f"read_parquet([{listing}], union_by_name=true)"
-            )
-        else:
-            # A table, not a registered Arrow object: every cursor of the connection sees it.
-            con.register("_empty", TABLES[table].empty_table())
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _empty")  # noqa: S608
-            con.unregister("_empty")
-    return con
+    """An in-memory DuckDB connection with one view per table over the live Parquet files
+    (``stored.store_connection``)."""
+    return store_connection(live_files(partnership), memory_limit=memory_limit, threads=threads)
 
 
 def imports_visible_to(user: User) -> QuerySet[Import]:

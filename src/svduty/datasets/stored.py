@@ -11,6 +11,10 @@ the application database marks ``completed`` (see ``svduty.datasets.store``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
 import pyarrow as pa
 
 # Columns shared by every table.
@@ -187,3 +191,32 @@ KIND_TABLE: dict[str, str] = {
     "ambulance-assaults": "ambulance_assaults",
     "aggregate-counts": "aggregate_counts",
 }
+
+
+def store_connection(
+    files: Mapping[str, Sequence[Path]], *, memory_limit: str = "1GB", threads: int = 2
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table over its Parquet ``files``.
+
+    Tables with no files are empty tables with the stored schema, so queries never fail for want
+    of an import. Parquet metadata is cached for the connection's life: one assessment reads each
+    file several times, and stored files never change (an import writes a new one, under a
+    temporary name until it is complete; DuckDB checks each file's modification time anyway).
+    """
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    con.execute("SET parquet_metadata_cache = true")
+    for table, schema in TABLES.items():
+        paths = files.get(table, ())
+        if paths:
+            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in sorted(paths))
+            # Table names come from TABLES and paths from our own store, quoted above.
+            con.execute(
+                f"CREATE VIEW {table} AS SELECT * FROM "  # noqa: S608
+                f"read_parquet([{listing}], union_by_name=true)"
+            )
+        else:
+            # A table, not a registered Arrow object: every cursor of the connection sees it.
+            con.register("_empty", schema.empty_table())
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _empty")  # noqa: S608
+            con.unregister("_empty")
+    return con
