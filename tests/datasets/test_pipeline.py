@@ -12,7 +12,7 @@ import pytest
 
 from svduty.datasets.areas import Geography
 from svduty.datasets.pipeline import ImportRefused, parse_declared_period
-from svduty.datasets.stored import KIND_TABLE, TABLES
+from svduty.datasets.stored import KIND_TABLE, TABLES, store_connection
 from tests.datasets.helpers import errors, store_files, with_code
 
 STREET = (
@@ -96,6 +96,38 @@ def test_every_kind_writes_one_file_with_the_stored_schema(run, write_csv, store
     assert result.path == store / table / "test-import.parquet"
     assert _same_types(pq.read_schema(result.path).remove_metadata(), TABLES[table])
     assert pq.read_table(result.path).num_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "dictionary"), [("police-crime", True), ("police-uk-street", False)]
+)
+def test_lsoa_codes_are_a_dictionary_in_partner_tables_and_plain_in_police_uk(
+    run, write_csv, kind, dictionary
+):
+    # One area's few thousand LSOAs are worth a dictionary; the whole country's are not.
+    header, rows = SAMPLES[kind]
+    result = run(kind, write_csv(f"{kind}.csv", header, rows))
+
+    assert result.status == "completed", result.findings
+    metadata = pq.ParquetFile(result.path).metadata.row_group(0)
+    chunks = {
+        metadata.column(i).path_in_schema: metadata.column(i) for i in range(metadata.num_columns)
+    }
+    assert ("RLE_DICTIONARY" in chunks["lsoa_code"].encodings) is dictionary
+    assert "RLE_DICTIONARY" in chunks["csp_code"].encodings
+
+
+def test_analytic_connections_view_every_table_and_cache_parquet_metadata(run, write_csv):
+    header, rows = SAMPLES["police-crime"]
+    result = run("police-crime", write_csv("police-crime.csv", header, rows))
+
+    con = store_connection({"police_crime": [result.path]})
+    try:
+        assert con.execute("SELECT count(*) FROM police_crime").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM hospital_admissions").fetchone() == (0,)
+        assert con.execute("SELECT current_setting('parquet_metadata_cache')").fetchone() == (True,)
+    finally:
+        con.close()
 
 
 def test_every_stored_table_carries_the_source_file_beside_the_row_number():
