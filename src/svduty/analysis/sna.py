@@ -1491,17 +1491,19 @@ def _by_lsoa(
     top: int,
 ) -> list[ResultTable]:
     ordered = sorted(placed.by_lsoa.items(), key=lambda item: (-item[1], item[0]))
-    name_of, population = area.name_of, pops.get
+    # ``Area.name_of`` and ``_rate`` per RATE_PER, inline: this runs for every LSOA.
+    csp_name, place_name, population = area.csps.get, area.names.get, pops.get
+    per = RATE_PER * 10
     # The records' rows (``_make`` with ``_derive_rate``), made directly: one for every LSOA.
     rows: list[tuple[Value, ...]] = []
     for rank, (code, n) in enumerate(ordered, start=1):
         pop = population(code)
-        if type(pop) is int and type(n) is int and pop > 0 and n >= 0:
-            tenths, remainder = divmod(n * RATE_PER * 10, pop)
+        if type(pop) is int and pop > 0 and type(n) is int and n >= 0:
+            tenths, remainder = divmod(n * per, pop)
             rate: Value = (tenths + (2 * remainder >= pop)) / 10
         else:
             rate = _rate(n, pop, RATE_PER, None)
-        rows.append((rank, code, name_of(code), n, pop, rate))
+        rows.append((rank, code, csp_name(code) or place_name(code, ""), n, pop, rate))
     columns = (ResultColumn("rank", "Rank", "number"), *_PLACE_COLUMNS)
     columns = tuple(c for c in columns if c != _SHARE)
     full = ResultTable(
