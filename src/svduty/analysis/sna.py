@@ -2227,15 +2227,13 @@ def _start_queries(
 ) -> None:
     """Start the assessment's queries before any table is built: with ``sources`` None, the
     success measures (which do not depend on which sources have rows), to run while the sources
-    are found; then the counting statement, and the area indicators and aggregated counts
-    (needed last)."""
+    are found; then the counting statement (``_count_all_sources``), and the area indicators and
+    aggregated counts (needed last)."""
     if sources is None:
         _submit_measures(con, whole=whole, period=period, baseline_year=baseline_year,
                          measure_populations=measure_populations)  # fmt: skip
         return
-    if sources:
-        sql, params, _decoders = _count_queries(sources, rule, area, period)
-        _prefetch(con, [(sql, params)])
+    _count_all_sources(con, sources, rule, area, period, every_source=True)
     year = period.financial_year or periods.financial_year_of_month(period.last_month)
     _prefetch(con, [_indicator_query(year), _aggregate_query(period)])
 
@@ -2288,7 +2286,6 @@ def assessment(
         _start_queries(con, sources=None, **common)
         sources = available_sources(con)
         _start_queries(con, sources=sources, **common)
-        _count_all_sources(con, sources, rule, area, period, every_source=True)
         sections = _sections(
             con, rule=rule, area=area, period=period, populations=populations, top=top,
             sources=sources, whole=whole, baseline_year=baseline_year,
