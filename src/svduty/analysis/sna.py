@@ -2121,7 +2121,9 @@ def measure_rows_table(
     year: str,
     sources: Sequence[str] = ("police_crime", "hospital_admissions"),
 ) -> ResultTable:
-    """``measures.success_measures`` rows (every area) as a table."""
+    """``measures.success_measures`` rows (every area) as a table. The rows carry their derived
+    figures already (``stats.derived_many``), so they are not worked out again here; the table's
+    recipe (``_derive_measures``) recomputes them for public versions, from published counts."""
     records: list[Record] = []
     for row in rows:
         record: Record = {c.name: row.get(c.name) for c in _MEASURE_COLUMNS}
@@ -2141,6 +2143,7 @@ def measure_rows_table(
             "rounded half away from zero. Under 25 means aged 0–24."
         ],
         chart=ChartHint("bar", "measure", "percent_change", "cohort", "Change since the baseline"),
+        derive=False,
     )
 
 
