@@ -328,6 +328,17 @@ def connection(store: Path) -> duckdb.DuckDBPyConnection:
 # --- (b) The straightforward pandas script --------------------------------------------------------
 
 
+def compared(hidden: Any) -> Any:
+    """The hidden picture's shares of police and health counts, their difference, and where
+    health services see at least 1.5 times the police's share (and at least 10)."""
+    hidden["police_share"] = hidden.police / hidden.police.sum() * 100
+    hidden["health_share"] = hidden.health / hidden.health.sum() * 100
+    hidden["difference"] = hidden.health_share - hidden.police_share
+    more = (hidden.health_share >= 1.5 * hidden.police_share) & (hidden.health >= 10)
+    hidden["health_sees_more"] = more
+    return hidden
+
+
 def pandas_tables(source: Path) -> dict[str, Any]:
     """The assessment's tables with pandas, straight from the source CSV files."""
     import pandas as pd
@@ -474,25 +485,12 @@ def pandas_tables(source: Path) -> dict[str, Any]:
     health_rows = pd.concat([ae[ae.fy == "2023/24"], amb[amb.fy == "2023/24"]])
     hidden = pd.DataFrame({"police": police.groupby("csp_code").size(),
                            "health": health_rows.groupby("csp_code").size()}).fillna(0)  # fmt: skip
-    hidden["police_share"] = hidden.police / hidden.police.sum() * 100
-    hidden["health_share"] = hidden.health / hidden.health.sum() * 100
-    hidden["difference"] = hidden.health_share - hidden.police_share
-    hidden["health_sees_more"] = (hidden.health_share >= 1.5 * hidden.police_share) & (
-        hidden.health >= 10
-    )
-    out["hidden.csp"] = hidden
-    weekday = pd.DataFrame(
+    out["hidden.csp"] = compared(hidden)
+    out["hidden.weekday"] = compared(pd.DataFrame(
         {"police": police.offence_date.dt.day_of_week.value_counts(),
          "health": pd.concat([ae[ae.fy == "2023/24"].assault_at,
                               amb[amb.fy == "2023/24"].call_at]).dt.day_of_week.value_counts()}
-    )  # fmt: skip
-    weekday["police_share"] = weekday.police / weekday.police.sum() * 100
-    weekday["health_share"] = weekday.health / weekday.health.sum() * 100
-    weekday["difference"] = weekday.health_share - weekday.police_share
-    weekday["health_sees_more"] = (weekday.health_share >= 1.5 * weekday.police_share) & (
-        weekday.health >= 10
-    )
-    out["hidden.weekday"] = weekday
+    ))  # fmt: skip
     # The success measures, 2019/20 against 2023/24, for the partnership and each CSP.
     crime["u25"] = crime.victim_age.between(0, 24)
     hospital["u25"] = hospital.age.between(0, 24)
@@ -549,8 +547,8 @@ _COMPARED = (
 
 def disagreements(built: Any, out: dict[str, Any]) -> list[str]:
     """Where the pandas script's figures differ from the assessment's: the data ledger's rows,
-    police-recorded counts by CSP, and every success measure's counts (an empty list when the
-    two agree)."""
+    police-recorded counts by CSP, the hidden picture's counts by CSP, and every success
+    measure's counts (an empty list when the two agree)."""
     tables = {table.key: table for table in built.all_tables()}
     found: list[str] = []
     ledger = {row[0]: row[-1] for row in tables["trends.availability"].rows}
@@ -561,6 +559,11 @@ def disagreements(built: Any, out: dict[str, Any]) -> list[str]:
     for row in tables["places.csp.police_crime"].rows:
         if row[0] in CSPS and int(by_csp.get(row[0], 0)) != row[2]:
             found.append(f"police-recorded in {row[0]}: {row[2]} against pandas {by_csp[row[0]]}")
+    hidden = out["hidden.csp"]
+    for row in tables["hidden_picture.csp"].rows:
+        theirs_counts = tuple(int(n) for n in hidden.loc[row[0]][:2]) if row[0] in CSPS else None
+        if theirs_counts is not None and (row[2], row[3]) != theirs_counts:
+            found.append(f"hidden picture in {row[0]}: {row[2:4]} against pandas {theirs_counts}")
     measured = {
         (r["measure"], r["cohort"], PFA if r["area"] == "partnership" else r["area"]): r
         for r in out["measures"].to_dict("records")
