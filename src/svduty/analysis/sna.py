@@ -994,6 +994,8 @@ _COUNT = ResultColumn("count", "Number", "count")
 _SHARE = ResultColumn("share", "Share (%)", "percent")
 _POPULATION = ResultColumn("population", "Population", "number")
 _RATE = ResultColumn("rate", "Rate per 1,000 people", "rate", per=RATE_PER)
+_CHANGE = ResultColumn("change", "Change", "number")
+_PERCENT_CHANGE = ResultColumn("percent_change", "Change (%)", "percent")
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> list[tuple]:
@@ -1130,8 +1132,8 @@ def trends(
                 ResultColumn("year", "Financial year", "year"),
                 ResultColumn("previous", "Year before", "count"),
                 _COUNT,
-                ResultColumn("change", "Change", "number"),
-                ResultColumn("percent_change", "Change (%)", "percent"),
+                _CHANGE,
+                _PERCENT_CHANGE,
                 ResultColumn("p_value", "p-value of the change", "number"),
                 ResultColumn("note", "Note", "text"),
             ],
@@ -2097,7 +2099,7 @@ _MEASURE_COLUMNS = [
     ResultColumn("baseline_count", "Baseline year", "count"),
     ResultColumn("current_count", "Year", "count"),
     ResultColumn("volume_change", "Change", "number"),
-    ResultColumn("percent_change", "Change (%)", "percent"),
+    _PERCENT_CHANGE,
     ResultColumn("baseline_location_unknown", "Baseline: no location", "count"),
     ResultColumn("current_location_unknown", "Year: no location", "count"),
     ResultColumn("baseline_located_outside", "Baseline: outside the CSPs", "count"),
@@ -2375,8 +2377,8 @@ def comparison(
                     _POPULATION,
                     _RATE,
                     ResultColumn("previous", f"A year earlier ({earlier.label})", "count"),
-                    ResultColumn("change", "Change", "number"),
-                    ResultColumn("percent_change", "Change (%)", "percent"),
+                    _CHANGE,
+                    _PERCENT_CHANGE,
                 ],
                 records,
                 [table],
