@@ -685,7 +685,9 @@ class _Importer:
                 valid &= ~bad
             if valid.any():
                 keys = np.asarray(pc.fill_null(key, 0).to_numpy(), dtype=np.uint64)[valid]
-                self.keys.append((keys, row_numbers[valid], index))
+                # Kept in key order, so that ``_repeats`` only has to merge the batches' runs.
+                order = np.argsort(keys)
+                self.keys.append((keys[order], row_numbers[valid][order], index))
         if adapter.kind == "police-uk-street":
             lsoa = cols["lsoa_code"] if keep is None else cols["lsoa_code"].filter(keep)
             self.no_location += lsoa.null_count
@@ -1067,25 +1069,33 @@ class _Importer:
         adapter = self.adapter
         if not adapter.repeat_key or not self.keys:
             return [], set()
-        key_all = np.concatenate([k for k, _, _ in self.keys])
-        file_all = np.concatenate([np.full(len(k), i, dtype=np.int32) for k, _, i in self.keys])
-        row_all = np.concatenate([r for _, r, _ in self.keys]).astype(np.int64)
-        self.keys = []
-        # Sorted, equal keys lie side by side: those are the shared ones; then the rows holding
-        # one of them are found by hashing (cheaper than sorting the rows themselves).
-        sorted_keys = np.sort(key_all)
-        same = sorted_keys[1:] == sorted_keys[:-1]
+        # Each batch's keys are sorted already: a stable sort of them end to end merges those
+        # runs (far cheaper than sorting all the keys afresh). Equal keys then lie side by side.
+        merged = np.sort(np.concatenate([k for k, _, _ in self.keys]), kind="stable")
+        same = merged[1:] == merged[:-1]
         if not same.any():
+            self.keys = []
             return [], set()
-        shared = pa.array(np.unique(sorted_keys[1:][same]))
-        del sorted_keys, same
-        found = pc.is_in(pa.array(key_all), value_set=shared)
-        chosen = np.flatnonzero(np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool))
-        del shared, found
-        key_values = key_all[chosen]
-        files = file_all[chosen].astype(np.int64)
-        rows = row_all[chosen]
-        del key_all, file_all, row_all, chosen
+        repeated_keys = merged[1:][same]  # sorted: each shared key once, where it changes
+        shared = repeated_keys[np.concatenate([[True], repeated_keys[1:] != repeated_keys[:-1]])]
+        del merged, same, repeated_keys
+        # The rows holding a shared key: found in each batch's sorted keys by binary search.
+        picked_keys, picked_files, picked_rows = [], [], []
+        for keys, batch_rows, file_index in self.keys:
+            first = np.searchsorted(keys, shared, "left")
+            counts = np.searchsorted(keys, shared, "right") - first
+            first, counts = first[counts > 0], counts[counts > 0]
+            if not len(counts):
+                continue
+            starts_in_output = np.cumsum(counts) - counts
+            positions = np.repeat(first - starts_in_output, counts) + np.arange(counts.sum())
+            picked_keys.append(keys[positions])
+            picked_rows.append(batch_rows[positions])
+            picked_files.append(np.full(len(positions), file_index, dtype=np.int64))
+        self.keys = []
+        key_values = np.concatenate(picked_keys)
+        files = np.concatenate(picked_files)
+        rows = np.concatenate(picked_rows).astype(np.int64)
         order = np.lexsort((rows, files, key_values))  # by identifier, then file, then row
         key_values, files, rows = key_values[order], files[order], rows[order]
         members = np.arange(len(key_values))
