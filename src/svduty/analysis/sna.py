@@ -74,6 +74,7 @@ from svduty.analysis.results import (
     ResultTable,
     Value,
 )
+from svduty.datasets.stored import TABLES_WITH_FILES
 
 __all__ = [
     "AGE_BANDS",
@@ -717,7 +718,18 @@ def _decode(
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The sources with at least one stored row (whatever its period), in ``SOURCES`` order.
-    (Rows are counted, as DuckDB counts a Parquet file's from its metadata alone.)"""
+
+    A store connection (``stored.store_connection``) lists the tables that have files, each of
+    which holds rows; that list is read (it costs far less than binding every source's view).
+    On any other connection the rows are counted, as DuckDB counts a Parquet file's from its
+    metadata alone."""
+    try:
+        listed = con.execute(f"SELECT name FROM {TABLES_WITH_FILES}").fetchall()  # noqa: S608
+    except duckdb.CatalogException:
+        pass
+    else:
+        named = {name for (name,) in listed}
+        return [table for table in SOURCES if table in named]
     counts = " UNION ALL ".join(
         f"SELECT {index}, count(*) FROM {table}"  # noqa: S608 - our table names
         for index, table in enumerate(SOURCES)

@@ -193,6 +193,10 @@ KIND_TABLE: dict[str, str] = {
 }
 
 
+# The table of a store connection naming the tables that have Parquet files (``store_connection``).
+TABLES_WITH_FILES = "svduty_tables_with_files"
+
+
 def store_connection(
     files: Mapping[str, Sequence[Path]], *, memory_limit: str = "1GB", threads: int = 2
 ) -> duckdb.DuckDBPyConnection:
@@ -205,6 +209,15 @@ def store_connection(
     """
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
     con.execute("SET parquet_metadata_cache = true")
+    # Which tables have files, for readers to find without scanning them (every stored file
+    # holds rows: an import that would store none is rejected).
+    con.execute(f"CREATE TABLE {TABLES_WITH_FILES} (name VARCHAR)")
+    with_files = [[table] for table in TABLES if files.get(table)]
+    if with_files:
+        con.executemany(
+            f"INSERT INTO {TABLES_WITH_FILES} VALUES (?)",  # noqa: S608 - our own table name
+            with_files,
+        )
     for table, schema in TABLES.items():
         paths = files.get(table, ())
         if paths:
