@@ -186,6 +186,18 @@ def test_only_the_selected_offences_count_as_knife_enabled_serious_violence(
     assert counts(measures(con), KNIFE, "all_ages") == (len(selected), 0)
 
 
+def test_a_force_code_whose_subdivision_is_unknown_counts_only_in_a_whole_selected_class(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # As imports store a class/offence notation they cannot place in a subdivision: threats to
+    # kill (3), rape (19) and sexual assault (17, 20) are selected whole; of 5, 8 and 34 only
+    # some subdivisions are, so 5/1, 8/6 and 34/1 cannot be told to be in or out.
+    whole = ["3/1", "17/1", "19/2", "20/3"]
+    unknown_subdivision = ["5/1", "8/6", "34/1", "10/1"]
+    insert(con, "police_crime", [crime(offence_code=c) for c in whole + unknown_subdivision])
+    assert counts(measures(con), KNIFE, "all_ages") == (len(whole), 0)
+
+
 def test_a_homicide_without_a_knife_is_a_homicide_but_not_under_25_knife(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

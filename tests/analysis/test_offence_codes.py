@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from svduty.analysis.offence_codes import mapping_file, normalise_offence_code, unplaced_codes
+from svduty.analysis.offence_codes import (
+    class_and_offence,
+    mapping_file,
+    normalise_offence_code,
+    unplaced_codes,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +74,14 @@ def test_the_mapping_file_says_where_each_entry_was_checked_and_what_was_not() -
     data = mapping_file()
     assert all(entry["checked_against"] for entry in data["entries"])
     assert any("008/06" in text for text in data["not_verified"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "written"),
+    [("008/06", "8/6"), ("00806", "8/6"), ("3/1", "3/1"), (" 017 / 01 ", "17/1"), ("8N", None),
+     ("4.1", None), ("not a code", None), (None, None)],
+)  # fmt: skip
+def test_a_class_and_offence_notation_is_written_one_way(
+    raw: str | None, written: str | None
+) -> None:
+    assert class_and_offence(raw) == written

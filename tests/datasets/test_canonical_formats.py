@@ -97,13 +97,14 @@ def test_police_crime_rows_are_normalised_pseudonymised_and_placed(run, write_cs
     assert (second["month"], second["financial_year"]) == ("2024-04", "2024/25")
     assert second["csp_code"] == "E22000033"
     assert second["knife_flag"] is None
-    # A force's class/offence notation the reviewed mapping cannot place: kept, reported.
-    assert third["offence_code"] is None
+    # A force's class/offence notation the reviewed mapping cannot place in a subdivision:
+    # stored as class/offence (its classification is known), kept as given, reported.
+    assert third["offence_code"] == "8/6"
     assert third["offence_code_raw"] == "008/06"
     unplaced = with_code(result, "cannot be placed")
     assert [(f["row"], f["value"], f["severity"]) for f in unplaced] == [(3, "008/06", "warning")]
     assert {(b["period"], b["category"], b["rows"]) for b in result.breakdown} == {
-        ("2024-03", "8N", 1), ("2024-04", "4.1", 1), ("2023-05", "008/06", 1),
+        ("2024-03", "8N", 1), ("2024-04", "4.1", 1), ("2023-05", "8/6", 1),
     }  # fmt: skip
 
 

@@ -7,7 +7,10 @@ kind are tidied here (``08n`` → ``8N``, ``04.10`` → ``4.10``). The second ki
 *within* a classification, and where the classification has lettered subdivisions the number alone
 does not say which one, so those are placed only through a reviewed mapping
 (``data/offence-codes.json``, to which a partnership may add its own reviewed entries); anything
-else is reported as a code svduty cannot place, never guessed.
+else is reported as a code svduty cannot place, never guessed. Such a code is still known to lie in
+its classification: it is stored as ``class/offence`` (``class_and_offence``), which a selection of
+the whole classification (threats to kill, classification 3) counts and a selection of a
+subdivision (8N) does not.
 
 What could not be verified is listed in the mapping file's ``not_verified``: the offence numbers
 inside lettered classifications (such as ``008/06``) were not available to check.
@@ -61,6 +64,15 @@ def _key(notation: str) -> str | None:
     if match is None or int(match[1]) == 0:
         return None
     return f"{int(match[1])}/{int(match[2])}"
+
+
+def class_and_offence(raw: str | None) -> str | None:
+    """A force's class/offence notation written one way ("008/06", "00806", "8 / 6" → "8/6"), or
+    None for any other text. Its classification (the number before the slash) is known even when
+    its subdivision is not, so a selection of a whole classification still finds it."""
+    if raw is None:
+        return None
+    return _key(re.sub(r"\s+", "", str(raw)).upper())
 
 
 def normalise_offence_code(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from svduty.analysis.offence_codes import normalise_offence_code
+from svduty.analysis.offence_codes import class_and_offence, normalise_offence_code
 from svduty.analysis.periods import financial_year_of_month, parse_financial_year
 from svduty.datasets.areas import name_key
 from svduty.datasets.contracts import Contract, load
@@ -350,7 +350,9 @@ def _offence_map(ctx: Context, *, keep_unplaced: bool) -> ValueMap:
         compact = re.sub(r"\s+", "", value.upper())
         if not ALL_OFFENCE_NOTATIONS.match(compact):
             return ((value if keep_unplaced else None,), "offence-code-malformed")
-        return ((value if keep_unplaced else None,), "offence-code-unplaced")
+        # Its classification is known, its subdivision is not: "3/1" still counts wherever the
+        # whole of classification 3 is selected.
+        return ((value if keep_unplaced else class_and_offence(value),), "offence-code-unplaced")
 
     return ValueMap("offence_code_raw", ("offence_code",), function)
 
@@ -366,9 +368,10 @@ _OFFENCE_CHECKS = (
         "offence-code-unplaced",
         "warning",
         "offence_code",
-        "offence_code cannot be placed in the Home Office classification by the reviewed "
-        "mapping: stored as given and not counted in measures by offence until a mapping entry "
-        "is added",
+        "offence_code cannot be placed in a subdivision of its Home Office classification by "
+        "the reviewed mapping: stored as class/offence (such as 3/1), counted where the whole "
+        "classification is selected (threats to kill, classification 3) but not where a "
+        "subdivision is (8N), until a mapping entry is added",
     ),
 )
 
