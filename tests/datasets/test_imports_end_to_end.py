@@ -170,6 +170,30 @@ def test_a_corrected_file_for_the_same_period_replaces_the_old_one_and_rollback_
     assert _stored(partnership, "police_crime") == 1
 
 
+def test_a_file_sharing_only_some_periods_with_a_live_import_is_kept_with_a_warning(
+    tmp_path: Path, partnership
+) -> None:
+    april = "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"
+    first = import_files(
+        partnership=partnership, kind="police-crime", by=None,
+        paths=[_crime_file(tmp_path / "april.csv", [april])],
+    )  # fmt: skip
+    second = import_files(
+        partnership=partnership, kind="police-crime", by=None,
+        paths=[_crime_file(tmp_path / "april-may.csv",
+                           [april, "A2,2023-05-09,,5D,,Y,,,30,M,,X01000009,,,"])],
+    )  # fmt: skip
+    # April is in both and both stay live: not silently, the second import's report says so.
+    assert second.replaces_id is None
+    assert Import.objects.get(pk=first.pk).status == "completed"
+    assert _stored(partnership, "police_crime") == 3
+    (warning,) = [f for f in second.findings if str(first.pk) in f["message"]]
+    assert warning["severity"] == "warning"
+    assert "1 of this import's periods (2023-04)" in warning["message"]
+    assert f"svduty imports rollback {first.pk}" in warning["message"]
+    assert not [f for f in first.findings if "also in import" in f["message"]]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

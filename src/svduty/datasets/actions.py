@@ -338,6 +338,9 @@ def _finish(record: Import, result: ImportResult, *, by: User | None) -> Import:
             old.status = Import.Status.REPLACED
             old.save(update_fields=["status"])
         record.replaces = replaced[0] if replaced else None
+        overlaps = _overlap_findings(record)
+        record.findings = list(record.findings) + overlaps
+        record.findings_total += len(overlaps)
         record.status = Import.Status.COMPLETED
         record.completed_at = timezone.now()
         record.save()
@@ -374,6 +377,44 @@ def _imports_replaced_by(record: Import) -> list[Import]:
         source=record.source,
     ).exclude(pk=record.pk)
     return [old for old in candidates.order_by("-created_at") if old.periods == record.periods]
+
+
+def _overlap_findings(record: Import) -> list[dict[str, Any]]:
+    """A warning for each live import of the same kind and source that shares some, but not all,
+    of this import's periods: both stay live, so rows of those periods may be counted twice (a
+    file covering exactly the same periods replaces the other instead)."""
+    if not record.periods:
+        return []
+    mine = set(record.periods)
+    others = Import.objects.filter(
+        partnership=record.partnership,
+        kind=record.kind,
+        status=Import.Status.COMPLETED,
+        source=record.source,
+    ).exclude(pk=record.pk)
+    findings = []
+    for other in others.order_by("created_at"):
+        shared = sorted(mine & set(other.periods or []))
+        if not shared or set(other.periods) == mine:
+            continue
+        span = shared[0] if len(shared) == 1 else f"{shared[0]} to {shared[-1]}"
+        findings.append(
+            {
+                "severity": "warning",
+                "file": None,
+                "row": None,
+                "column": None,
+                "value": None,
+                "message": (
+                    f"{len(shared)} of this import's periods ({span}) are also in import "
+                    f"{other.pk}, which stays live: rows of those periods in both are counted "
+                    "twice if they are the same records. To replace it, import one file "
+                    f"covering exactly its periods, or roll it back (svduty imports rollback "
+                    f"{other.pk})"
+                ),
+            }
+        )
+    return findings
 
 
 @transaction.atomic
