@@ -132,7 +132,7 @@ def test_local_definition_measures_and_sex_cohorts_use_the_assessments_sources(
     assert pick(everyone, "ae_all")["current_rate"] == 6.0  # 6 per 100,000
 
 
-def test_aggregate_measures_prefer_whole_years_and_leave_suppressed_years_unknown(
+def test_aggregate_measures_prefer_whole_years_and_leave_suppressed_or_absent_years_unknown(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     def cell(area: str, period: str, count: int | None, **extra: Any) -> dict[str, Any]:
@@ -164,7 +164,14 @@ def test_aggregate_measures_prefer_whole_years_and_leave_suppressed_years_unknow
     assert north["baseline_count"] is None
     assert north["percent_change"] is None
     assert "suppressed" in north["note"]
-    assert pick(rows, "hes_sharp_u25", SOUTH)["current_count"] == 0
+    # No row for Southby at all: no figure (as the availability ledger says: missing), not 0.
+    south = pick(rows, "hes_sharp_u25", SOUTH)
+    assert (south["baseline_count"], south["current_count"], south["percent_change"]) == (
+        None, None, None,
+    )  # fmt: skip
+    assert south["note"] == (
+        "No figure was supplied for this area for 2019/20 or 2023/24, so no change is given."
+    )
 
 
 def test_local_measures_go_public_like_the_success_measures(

@@ -346,10 +346,12 @@ def compute_local_measures(
         if measure.source == "aggregate_counts":
             counts = _aggregate_counts(con, measure, years)
             for code, name, level in areas:
-                base, now = counts.get((code, years[0]), 0), counts.get((code, years[1]), 0)
+                # No row for an area and year is no figure, not a count of 0.
+                base, now = counts.get((code, years[0])), counts.get((code, years[1]))
+                absent = [y for y in years if (code, y) not in counts]
                 rows.append(
                     _row(measure, code, name, level, base, now, None, None, None, populations,
-                         years, definition)
+                         years, definition, not_supplied=absent)
                 )  # fmt: skip
             continue
         grouped = _record_counts(con, measure, rule, years)
@@ -416,6 +418,8 @@ def _row(
     populations: measures.Populations | None,
     years: tuple[str, str],
     definition: str,
+    *,
+    not_supplied: Sequence[str] = (),
 ) -> dict[str, Any]:
     pops = [_population(populations, code, y, measure) for y in years]
     row: dict[str, Any] = {
@@ -437,7 +441,12 @@ def _row(
         row.update(dict.fromkeys(
             ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
              "current_rate", "current_rate_ci", "p_value", "significant"), None))  # fmt: skip
-        row["note"] = "The supplier suppressed a figure for this year, so no change is given."
+        row["note"] = (
+            f"No figure was supplied for this area for {' or '.join(not_supplied)}, so no "
+            "change is given."
+            if not_supplied
+            else "The supplier suppressed a figure for this year, so no change is given."
+        )
     else:
         row.update(
             derived(baseline, current, per=measure.rate_per, baseline_population=pops[0],
