@@ -137,6 +137,33 @@ def test_police_crime_rows_with_bad_cells_are_quarantined_with_their_findings(ru
     # The partner's reference never appears in a report.
     assert "CR1" not in str(result.findings) + str(result.quarantine)
     assert [r["row_number"] for r in rows_of(result)] == [1]
+    # The breakdown counts what was stored: not row 5, found repeated only once all was read.
+    assert [(b["period"], b["category"], b["rows"]) for b in result.breakdown] == [
+        ("2023-06", "5D", 1)
+    ]
+
+
+def test_a_repeated_episode_is_quarantined_and_left_out_of_the_breakdown(run, write_csv):
+    path = write_csv(
+        "hes.csv",
+        ["episode_ref", "admission_date", "cause_codes", "age"],
+        [
+            ["H1", "2023-04-03", "X99.9", "17"],
+            ["H2", "2023-04-04", "X99.9", "30"],
+            ["H1", "2023-05-09", "W26.0", "40"],  # a repeat, in a month and category of its own
+        ],
+    )
+
+    result = run("hospital-admissions", path, geography=GEOGRAPHY)
+
+    assert result.status == "completed"
+    assert result.rows == {"read": 3, "stored": 2, "quarantined": 1, "rejected": 0}
+    assert [q["row"] for q in result.quarantine] == [3]
+    assert [r["row_number"] for r in rows_of(result)] == [1, 2]
+    assert [r["cause_codes"] for r in rows_of(result)] == [["X99.9"], ["X99.9"]]
+    assert [(b["period"], b["category"], b["rows"]) for b in result.breakdown] == [
+        ("2023-04", "X99", 2)
+    ]
 
 
 def test_hospital_episodes_take_their_period_from_the_episode_end(run, write_csv):

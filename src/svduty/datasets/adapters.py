@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from svduty.analysis.offence_codes import class_and_offence, normalise_offence_code
 from svduty.analysis.periods import financial_year_of_month, parse_financial_year
 from svduty.datasets.areas import name_key
@@ -861,6 +864,23 @@ def _withhold_refs(checks: list[Check], ref: str) -> tuple[Check, ...]:
         Check(c.code, c.severity, c.column, c.message, c.condition, True) if c.column == ref else c
         for c in checks
     )
+
+
+def stored_categories(adapter: Adapter, rows: pa.Table) -> list[Any]:
+    """The breakdown category of stored rows, as the import counted it when reading them: the
+    category column itself, or for hospital episodes (whose category is worked out, not stored)
+    the first external cause code (V–Y), else the first code, to three characters."""
+    if adapter.category in rows.column_names:
+        values = rows[adapter.category]
+        if adapter.category_fallback in rows.column_names:
+            values = pc.coalesce(values, rows[adapter.category_fallback])
+        return values.to_pylist()
+    categories: list[Any] = []
+    for codes in rows["cause_codes"].to_pylist() if "cause_codes" in rows.column_names else []:
+        external = [c for c in codes or [] if c and c[0] in "VWXY"]
+        first = external[0] if external else (codes[0] if codes else None)
+        categories.append(first[:3] if first else None)
+    return categories
 
 
 def _hospital_admissions(ctx: Context) -> Adapter:

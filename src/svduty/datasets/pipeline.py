@@ -60,6 +60,7 @@ from svduty.datasets.adapters import (
     ValueMap,
     adapter_for,
     source_query,
+    stored_categories,
 )
 from svduty.datasets.areas import Geography
 from svduty.datasets.contracts import load
@@ -1031,7 +1032,15 @@ class _Importer:
             result.breakdown = self._breakdown()
             result.repeated = repeated
             return result
-        path = self.sink.commit(exclude=repeat_errors)
+        dropped: list[pa.Table] = []
+        path = self.sink.commit(exclude=repeat_errors, dropped=dropped)
+        for rows in dropped:  # counted while reading, found bad only at the end: not stored
+            periods = rows[self.adapter.period].to_pylist()
+            categories = stored_categories(self.adapter, rows)
+            for pair in zip(periods, categories, strict=True):
+                self.breakdown[pair] -= 1
+                if self.breakdown[pair] <= 0:
+                    del self.breakdown[pair]
         return ImportResult(
             kind=self.adapter.kind,
             import_id=self.import_id,

@@ -211,35 +211,51 @@ class ParquetSink:
         if self.file is not None and not self.file.closed:
             self.file.close()
 
-    def commit(self, *, exclude: set[tuple[str, int]] | None = None) -> Path:
-        """Drop ``exclude``d rows, flush the file to disk and rename it into place."""
+    def commit(
+        self, *, exclude: set[tuple[str, int]] | None = None, dropped: list[pa.Table] | None = None
+    ) -> Path:
+        """Drop ``exclude``d rows (appended to ``dropped``, when given), flush the file to disk
+        and rename it into place."""
         self.complete()
         if exclude:
-            self._rewrite_without(exclude)
+            gone = self._rewrite_without(exclude)
+            if dropped is not None:
+                dropped.extend(gone)
         with self.tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(self.tmp, self.final)
         _fsync_folder(self.folder)
         return self.final
 
-    def _rewrite_without(self, exclude: set[tuple[str, int]]) -> None:
-        """Drop rows found bad only at the end (repeated identifiers): a rare, second pass."""
+    def _rewrite_without(self, exclude: set[tuple[str, int]]) -> list[pa.Table]:
+        """Drop rows found bad only at the end (repeated identifiers): a rare, second pass.
+        The rows dropped come back."""
         again = self.tmp.with_suffix(".tmp2")
         source = pq.ParquetFile(self.tmp)
-        files = pa.array([f for f, _ in exclude], pa.string())
-        rows = pa.array([r for _, r in exclude], pa.int64())
-        gone = pa.table(
-            {"source_file": files, "row_number": rows, "__gone": pa.array([True] * len(files))}
-        )
         schema = source.schema_arrow
+        by_file: dict[str, list[int]] = {}
+        for file, row in exclude:
+            by_file.setdefault(file, []).append(row)
+        dropped: list[pa.Table] = []
         with self._writer(again, schema) as writer:
             for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
                 table = pa.Table.from_batches([batch], schema)
-                joined = table.join(gone, ["source_file", "row_number"], join_type="left outer")
-                kept = joined.filter(pc.is_null(joined["__gone"]))
-                writer.write_table(kept.select(schema.names).cast(schema))
+                # A mask, not a join: joins cannot carry list columns (cause codes).
+                gone = pa.array([False] * table.num_rows)
+                for file, rows in by_file.items():
+                    gone = pc.or_(
+                        gone,
+                        pc.and_(
+                            pc.equal(table["source_file"], file),
+                            pc.is_in(table["row_number"], value_set=pa.array(rows, pa.int64())),
+                        ),
+                    )
+                writer.write_table(table.filter(pc.invert(gone)).cast(schema))
+                if pc.any(gone).as_py():
+                    dropped.append(table.filter(gone))
         source.close()
         os.replace(again, self.tmp)
+        return dropped
 
     def abort(self) -> None:
         for future in self.in_flight:
