@@ -170,6 +170,47 @@ def test_a_corrected_file_for_the_same_period_replaces_the_old_one_and_rollback_
     assert _stored(partnership, "police_crime") == 1
 
 
+def test_a_corrected_file_for_a_declared_period_replaces_the_old_one_even_with_a_month_empty(
+    tmp_path: Path, partnership
+) -> None:
+    april, june = (
+        "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,",
+        "A3,2023-06-03,,8N,,Y,,,19,F,,X01000009,,,",
+    )
+    first = import_files(
+        partnership=partnership, kind="police-crime", by=None, period=("2023-04", "2023-06"),
+        paths=[_crime_file(tmp_path / "q1.csv", [april, june])],
+    )  # fmt: skip
+    # The correction: June's crime was recorded in error; the file covers the same quarter.
+    second = import_files(
+        partnership=partnership, kind="police-crime", by=None, period=("2023-04", "2023-06"),
+        paths=[_crime_file(tmp_path / "q1-corrected.csv", [april])],
+    )  # fmt: skip
+    assert second.periods == ["2023-04", "2023-05", "2023-06"]
+    assert second.replaces_id == first.pk
+    assert Import.objects.get(pk=first.pk).status == "replaced"
+    assert _stored(partnership, "police_crime") == 1
+
+
+def test_the_same_file_is_refused_when_asked_although_it_was_stored_with_rows_set_aside(
+    tmp_path: Path, partnership
+) -> None:
+    path = _crime_file(
+        tmp_path / "crime.csv",
+        ["A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,", "A2,2023-02-30,,8N,,Y,,,19,F,,X01000009,,,"],
+    )
+    kept = import_files(partnership=partnership, kind="police-crime", by=None, paths=[path])
+    assert (kept.status, kept.rows["quarantined"]) == ("completed", 1)
+    again = import_files(partnership=partnership, kind="police-crime", by=None, paths=[path])
+    assert again.status == "unchanged"
+    refused = import_files(
+        partnership=partnership, kind="police-crime", by=None, paths=[path], policy="refuse"
+    )
+    assert refused.status == "rejected"
+    assert Import.objects.get(pk=kept.pk).status == "completed"
+    assert _stored(partnership, "police_crime") == 1
+
+
 def test_a_file_sharing_only_some_periods_with_a_live_import_is_kept_with_a_warning(
     tmp_path: Path, partnership
 ) -> None:

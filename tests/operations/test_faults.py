@@ -99,10 +99,10 @@ from svduty.cli import main, setup_django
 setup_django()
 import svduty.datasets.actions as actions
 real_finish = actions._finish
-def stall(record, result, *, by):
+def stall(record, result, *, by, **options):
     open(os.environ["STALLED_MARK"], "w").write(str(record.pk))
     time.sleep(600)
-    return real_finish(record, result, by=by)
+    return real_finish(record, result, by=by, **options)
 actions._finish = stall
 main(["worker"])
 """

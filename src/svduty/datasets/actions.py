@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 from collections.abc import Callable, Sequence
@@ -45,7 +46,7 @@ from svduty.datasets.pipeline import (
 from svduty.datasets.queries import parquet_path
 from svduty.datasets.readers import sha256_file
 from svduty.datasets.stored import KIND_TABLE
-from svduty.datasets.validation import QUARANTINE, parse_policy
+from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
 from svduty.partnership.models import Partnership
 
 ProgressCallback = Callable[[float, str], None]
@@ -171,6 +172,8 @@ def import_files(
         content_sha256=content_sha,
         status=Import.Status.COMPLETED,
     ).first()
+    if existing is not None and chosen_policy == REFUSE and existing.rows.get("quarantined"):
+        existing = None  # stored with rows set aside: refusing such files must refuse it now
     if existing is not None:
         unchanged = Import.objects.create(
             partnership=partnership,
@@ -230,7 +233,7 @@ def import_files(
             work_dir=scratch,
             known_sha256=hashes,
         )
-        finished = _finish(record, result, by=by)
+        finished = _finish(record, result, by=by, declared=declared)
     except BaseException as error:
         reason = "the import stopped with an error before it finished"
         if isinstance(error, OSError):  # a full disk, a folder not writable: say which
@@ -301,11 +304,31 @@ def _discard(record: Import, *, reason: str) -> None:
     )
 
 
-def _periods(result: ImportResult) -> list[str]:
-    return sorted({str(row["period"]) for row in result.breakdown if row.get("period")})
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 
-def _finish(record: Import, result: ImportResult, *, by: User | None) -> Import:
+def _periods(result: ImportResult, declared: tuple[str, str] | None = None) -> list[str]:
+    """The periods an import covers: those of its rows; with a declared period of months, every
+    month of it (a corrected file for April to June replaces the last one even if its June has
+    no rows)."""
+    seen = sorted({str(row["period"]) for row in result.breakdown if row.get("period")})
+    if declared is None or not all(MONTH.fullmatch(p) for p in seen):
+        return seen
+    first, last = declared
+    months, year, month = [], int(first[:4]), int(first[5:7])
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _finish(
+    record: Import,
+    result: ImportResult,
+    *,
+    by: User | None,
+    declared: tuple[str, str] | None = None,
+) -> Import:
     """Record what the pipeline found; make an accepted import live in one transaction."""
     record.files = list(result.files)
     record.rows = {
@@ -314,7 +337,7 @@ def _finish(record: Import, result: ImportResult, *, by: User | None) -> Import:
     record.breakdown = list(result.breakdown)
     record.findings = list(result.findings)[:FINDINGS_KEPT]
     record.findings_total = len(result.findings)
-    record.periods = _periods(result)
+    record.periods = _periods(result, declared)
     if result.rejected:
         _remove_files(record)
         record.status = Import.Status.REJECTED
