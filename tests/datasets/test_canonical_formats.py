@@ -108,6 +108,20 @@ def test_police_crime_rows_are_normalised_pseudonymised_and_placed(run, write_cs
     }  # fmt: skip
 
 
+def test_rows_of_empty_cells_are_skipped_like_blank_lines(run, write_csv):
+    good = ["CR1", "2023-06-01", "", "5D", "", "N", "", "", "30", "", "", "", "", "", ""]
+    empty = [""] * len(good)
+    path = write_csv(
+        "crime.csv", CRIME, [good, empty, ["CR2", *good[1:]], empty, [" ", *empty[1:]]]
+    )
+
+    result = run("police-crime", path, geography=GEOGRAPHY, policy="refuse")
+
+    assert result.status == "completed"
+    assert result.rows == {"read": 2, "stored": 2, "quarantined": 0, "rejected": 0}
+    assert [r["row_number"] for r in rows_of(result)] == [1, 2]  # as blank lines, not counted
+
+
 def test_police_crime_rows_with_bad_cells_are_quarantined_with_their_findings(run, write_csv):
     good = ["CR1", "2023-06-01", "", "5D", "", "N", "", "", "30", "", "", "", "", "", ""]
     path = write_csv(

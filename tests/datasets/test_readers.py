@@ -140,3 +140,22 @@ def test_paths_are_accepted_as_strings_too(tmp_path):
     path.write_text("x\n")
     files, _, _ = expand_inputs(kind="police-crime", paths=[Path(str(path))], workdir=tmp_path)
     assert files[0].name == "a.csv"
+
+
+def test_a_readme_beside_a_partners_csv_is_not_read_but_text_files_alone_are(tmp_path):
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as zipped:
+        zipped.writestr("extract/crime.csv", "crime_ref\nA1\n")
+        zipped.writestr("extract/README.txt", "Extract of recorded crime, April 2023.\n")
+        zipped.writestr("extract/notes.pdf", b"%PDF-1.4")
+    folder = tmp_path / "tabbed"
+    folder.mkdir()
+    (folder / "crime.txt").write_text("crime_ref\tA1\n")
+
+    files, problems, remarks = expand_inputs(
+        kind="police-crime", paths=[bundle, folder], workdir=tmp_path
+    )
+
+    assert problems == []
+    assert [f.name for f in files] == ["bundle.zip/extract/crime.csv", "tabbed/crime.txt"]
+    assert remarks == ["bundle.zip: 2 other file(s) in the archive were ignored"]

@@ -1159,9 +1159,14 @@ def source_query(adapter: Adapter, source: CsvSource) -> str:
         for key in contract.keys
         if key in shown
     )
+    # A row of empty cells (the ",,,," lines spreadsheets leave below the data) is skipped and
+    # not counted, like a blank line, in partners' files (a file rewritten with its row numbers
+    # has them skipped already; published files have none).
+    empty = " AND ".join(f"(c{i} IS NULL OR trim(c{i}) = '')" for i in range(width))
+    where = f" WHERE NOT ({empty})" if adapter.trim and not source.numbered and width else ""
     # Every name and literal in this SQL comes from the contracts and adapters, or is quoted.
     return (
         f"SELECT {stored}, __flags{numbering}, __key{raw_cells} "  # noqa: S608
         f"FROM (SELECT *, CAST({flag_sql} AS BIGINT) AS __flags, {key_sql} AS __key "
-        f"FROM (SELECT *{typed} FROM (SELECT {', '.join(raw)} FROM {read})))"
+        f"FROM (SELECT *{typed} FROM (SELECT {', '.join(raw)} FROM {read}{where})))"
     )

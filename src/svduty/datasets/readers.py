@@ -129,6 +129,15 @@ def _wanted(kind: str, name: str) -> bool:
     return lower.endswith((".csv", ".tsv", ".txt"))
 
 
+def _data_files(kind: str, names: Sequence[str]) -> list[str]:
+    """The names in a folder or archive to read: those of the kind, and of text files (.txt)
+    only when there are no CSV files beside them (a README.txt next to the data is not data)."""
+    chosen = [n for n in names if _wanted(kind, n)]
+    if any(n.lower().endswith((".csv", ".tsv")) for n in chosen):
+        chosen = [n for n in chosen if not n.lower().endswith(".txt")]
+    return chosen
+
+
 def expand_inputs(
     *, kind: str, paths: Sequence[Path], workdir: Path
 ) -> tuple[list[InputFile], list[FileProblem], list[str]]:
@@ -146,7 +155,8 @@ def expand_inputs(
             problems.append(FileProblem(str(path), "no such file or folder"))
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file())
-            chosen = [p for p in found if _wanted(kind, p.relative_to(path).as_posix())]
+            wanted = set(_data_files(kind, [p.relative_to(path).as_posix() for p in found]))
+            chosen = [p for p in found if p.relative_to(path).as_posix() in wanted]
             if not chosen:
                 problems.append(FileProblem(path.name, f"the folder holds no {_what(kind)}"))
             skipped = len(found) - len(chosen)
@@ -195,7 +205,8 @@ def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[Inp
         raise FileProblem(path.name, "the zip archive is damaged or incomplete") from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
-        chosen = [m for m in members if _wanted(kind, m.filename)]
+        wanted = set(_data_files(kind, [m.filename for m in members]))
+        chosen = [m for m in members if m.filename in wanted]
         if not chosen:
             listing = ", ".join(m.filename for m in members[:5]) or "nothing"
             raise FileProblem(
