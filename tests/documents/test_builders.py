@@ -4,6 +4,8 @@ measures exactly as `svduty measures` gives them (internal) or `svduty measures 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -267,3 +269,29 @@ def test_a_long_table_shows_its_most_recent_or_first_rows_and_says_where_the_res
         source_tables=("police_crime",),
     )
     assert document_table(places, limit=10).rows[0] == ("E00", 100)  # the largest first
+
+
+def test_measures_as_csv_and_table_report_the_rows_left_out_of_the_csps_as_json_does(
+    partnership: Partnership, svduty: Callable[..., Any]
+) -> None:
+    args = ["measures", "--partnership", "smallshire", "--year", YEAR]
+    report = json.loads(svduty(*args, "--format", "json").output)
+    as_csv = list(csv.DictReader(io.StringIO(svduty(*args, "--format", "csv").output)))
+    table = svduty(*args).output
+    assert len(as_csv) == len(report["rows"])
+    for row, line in zip(report["rows"], as_csv, strict=True):
+        for key in ("location_unknown", "located_outside"):
+            pair = row[key] or {}
+            assert (line[f"{key}_baseline"], line[f"{key}_current"]) == (
+                str(pair.get("baseline", "")), str(pair.get("current", ""))
+            )  # fmt: skip
+        shown = row["unknown_age"]
+        if shown["baseline"] or shown["current"]:
+            assert (
+                f"unknown age (counted in all ages only): {shown['baseline']} → {shown['current']}"
+                in table
+            )
+    whole = report["rows"][0]
+    assert whole["location_unknown"] is not None  # the partnership's rows carry them
+    if whole["location_unknown"]["baseline"] or whole["location_unknown"]["current"]:
+        assert "no location (partnership total only)" in table

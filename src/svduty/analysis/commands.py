@@ -102,15 +102,25 @@ def measures_command(
         from svduty.web.exports import safe_cell
 
         writer = csv.writer(sys.stdout)
-        extra = ["unknown_age_baseline", "unknown_age_current", "definition_version"]
+        # The rows left out of the CSPs' figures come last (blank on CSP rows), so that
+        # columns read by position before them keep their places.
+        extra = ["unknown_age_baseline", "unknown_age_current", "definition_version",
+                 "location_unknown_baseline", "location_unknown_current",
+                 "located_outside_baseline", "located_outside_current"]  # fmt: skip
         writer.writerow([*COLUMNS, *extra])
         for row in [*report["rows"], *report.get("local_measures", [])]:
+            unknown = row.get("location_unknown") or {}
+            outside = row.get("located_outside") or {}
             writer.writerow(
                 [safe_cell(row.get(c)) for c in COLUMNS]
                 + [
                     row["unknown_age"]["baseline"],
                     row["unknown_age"]["current"],
                     report["definition_version"],
+                    unknown.get("baseline"),
+                    unknown.get("current"),
+                    outside.get("baseline"),
+                    outside.get("current"),
                 ]
             )
     else:
@@ -133,5 +143,15 @@ def measures_command(
                 _printable(row["percent_change"]),
             )
             click.echo("  ".join(str(c)[:w].ljust(w) for c, w in zip(cells, widths, strict=True)))
+            for label, pair in (
+                ("unknown age (counted in all ages only)", row.get("unknown_age")),
+                ("no location (partnership total only)", row.get("location_unknown")),
+                ("outside the CSPs (partnership total only)", row.get("located_outside")),
+            ):
+                if pair and (pair.get("baseline") or pair.get("current")):
+                    click.echo(
+                        f"    {label}: {_printable(pair.get('baseline'))} → "
+                        f"{_printable(pair.get('current'))}"
+                    )
             if row.get("note"):
                 click.echo(f"    note: {row['note']}")
