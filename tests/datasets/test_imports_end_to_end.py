@@ -211,6 +211,37 @@ def test_the_same_file_is_refused_when_asked_although_it_was_stored_with_rows_se
     assert _stored(partnership, "police_crime") == 1
 
 
+def test_a_declared_encoding_is_used_instead_of_detection_and_recorded(
+    tmp_path: Path, partnership
+) -> None:
+    path = tmp_path / "crime.csv"
+    # "Ã©" in Windows-1252, whose two bytes also happen to be "é" in UTF-8: only the partner
+    # knows which the file is.
+    path.write_bytes(
+        (CRIME_HEADER + "\n").encode() + b"A1,2023-04-03,,8N,Caf\xc3\xa9,Y,,,19,F,,X01000009,,,\n"
+    )
+    detected = import_files(partnership=partnership, kind="police-crime", by=None, paths=[path])
+    assert detected.files[0]["encoding"] == "utf-8"
+    declared = import_files(
+        partnership=partnership, kind="police-crime", by=None, paths=[path],
+        encoding="cp1252",
+    )  # fmt: skip
+    assert declared.status == "completed"  # not "unchanged": the same bytes, read another way
+    assert declared.files[0]["encoding"] == "windows-1252"
+    assert declared.replaces_id == detected.pk
+    con = analytic_connection(partnership)
+    try:
+        assert con.execute("SELECT offence_description FROM police_crime").fetchall() == [
+            ("CafÃ©",)
+        ]
+    finally:
+        con.close()
+    with pytest.raises(ImportRefused, match="unknown encoding 'latin9'"):
+        import_files(
+            partnership=partnership, kind="police-crime", by=None, paths=[path], encoding="latin9"
+        )
+
+
 def test_a_file_sharing_only_some_periods_with_a_live_import_is_kept_with_a_warning(
     tmp_path: Path, partnership
 ) -> None:

@@ -40,6 +40,7 @@ from svduty.datasets.models import DataSource, Import
 from svduty.datasets.pipeline import (
     ImportRefused,
     ImportResult,
+    declared_encoding,
     parse_declared_period,
     run_import,
 )
@@ -115,12 +116,15 @@ def content_sha256(
     hashes: Sequence[str],
     year: str | None = None,
     period: tuple[str, str] | None = None,
+    encoding: str | None = None,
 ) -> str:
-    """One hash of what is imported and how (kind, year, declared period, each file's bytes).
+    """One hash of what is imported and how (kind, year, declared period and encoding, each
+    file's bytes).
 
     File names do not count: the same bytes under another name are the same import.
     """
-    digest = hashlib.sha256(f"{kind}\0{year or ''}\0{period or ''}".encode())
+    declared = f"\0{encoding}" if encoding else ""  # hashes of undeclared imports unchanged
+    digest = hashlib.sha256(f"{kind}\0{year or ''}\0{period or ''}{declared}".encode())
     for sha in sorted(hashes):
         digest.update(b"\0" + sha.encode())
     return digest.hexdigest()
@@ -138,6 +142,7 @@ def import_files(
     period: str | Sequence[str] | None = None,
     policy: str | None = None,
     progress: ProgressCallback | None = None,
+    encoding: str | None = None,
 ) -> Import:
     """Import files of one kind for a partnership; return the finished ``Import``.
 
@@ -147,6 +152,8 @@ def import_files(
     content already imported and live gives a record with status ``unchanged`` and changes
     nothing; files that fail validation give ``rejected`` and store nothing. Bad usage (an
     unknown kind, year, period or policy) raises ``ImportRefused`` before anything is recorded.
+    ``encoding`` declares the files' encoding (utf-8, windows-1252 or utf-16) instead of
+    detecting it.
     """
     if kind not in KIND_TABLE:
         raise ImportRefused(f"unknown import kind {kind!r}; the kinds are {', '.join(KIND_TABLE)}")
@@ -158,13 +165,14 @@ def import_files(
         )
         year = parse_financial_year(year) if year else None
         declared = parse_declared_period(period) if period else None
+        encoding = declared_encoding(encoding) if encoding else None
     except ValueError as error:
         raise ImportRefused(str(error)) from None
     paths = [Path(p) for p in paths]
     report: ProgressCallback = progress or _ignore_progress
     hashes = files_sha256(paths)
     content_sha = content_sha256(
-        kind=kind, hashes=list(hashes.values()), year=year, period=declared
+        kind=kind, hashes=list(hashes.values()), year=year, period=declared, encoding=encoding
     )
     existing = Import.objects.filter(
         partnership=partnership,
@@ -229,6 +237,7 @@ def import_files(
             policy=chosen_policy,
             declared_period=declared,
             year=year,
+            encoding=encoding,
             progress=_scaled(report, start=0.02, span=0.96),
             work_dir=scratch,
             known_sha256=hashes,

@@ -98,6 +98,11 @@ def _import_command(kind: str) -> click.Command:
         "rows are set aside and listed. Default: the source's policy, else quarantine.",
     )
     @click.option(
+        "--encoding",
+        help="The files' encoding, when it should not be detected: utf-8, windows-1252 (cp1252) "
+        "or utf-16. Recorded in the report.",
+    )
+    @click.option(
         "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
     )
     @click.option("--background", is_flag=True, help="Queue the import and return at once.")
@@ -108,6 +113,7 @@ def _import_command(kind: str) -> click.Command:
         period: str | None,
         source_name: str | None,
         policy: str | None,
+        encoding: str | None,
         output: str,
         background: bool,
     ) -> None:
@@ -129,6 +135,7 @@ def _import_command(kind: str) -> click.Command:
             "period": declared,
             "policy": policy,
             "source": source.pk if source is not None else None,
+            "encoding": encoding,
         }
         if background:
             job = start_job(
@@ -149,6 +156,7 @@ def _import_command(kind: str) -> click.Command:
                     period=declared,
                     policy=policy,
                     progress=progress,
+                    encoding=encoding,
                 )
             except ImportRefused as exc:
                 raise InputRefused(str(exc)) from exc

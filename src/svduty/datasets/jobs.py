@@ -36,6 +36,7 @@ def run_upload_import(job: Job, progress: Progress) -> dict[str, Any]:
         period=params.get("period") or None,
         policy=params.get("policy") or None,
         progress=progress,
+        encoding=params.get("encoding") or None,
     )
     return {
         "import_id": str(record.pk),

@@ -132,6 +132,14 @@ class ImportResult:
         }
 
 
+def declared_encoding(value: str) -> str:
+    """The encoding a user declared, as reports name it (``cp1252`` → ``windows-1252``)."""
+    key = value.strip().lower()
+    if key not in _ENCODINGS:
+        raise ValueError(f"unknown encoding {value!r}: use utf-8, windows-1252 or utf-16")
+    return _ENCODINGS[key]
+
+
 def parse_declared_period(value: str | Sequence[str]) -> tuple[str, str]:
     """(first month, last month) of a declared period: a financial year, a month, or two months."""
     if isinstance(value, str):
@@ -193,9 +201,10 @@ def run_import(
         )
     except ValueError as error:
         raise ImportRefused(str(error)) from None
-    if encoding is not None and encoding.strip().lower() not in _ENCODINGS:
-        raise ImportRefused(f"unknown encoding {encoding!r}: use utf-8, windows-1252 or utf-16")
-    declared_encoding = _ENCODINGS[encoding.strip().lower()] if encoding else None
+    try:
+        chosen_encoding = declared_encoding(encoding) if encoding else None
+    except ValueError as error:
+        raise ImportRefused(str(error)) from None
     if not _SAFE_ID.match(import_id):
         raise ValueError(f"import id {import_id!r} cannot name a file")
     contract = load(kind)
@@ -221,7 +230,7 @@ def run_import(
             workdir=workdir,
             adapter=adapter,
             year=year,
-            declared_encoding=declared_encoding,
+            declared_encoding=chosen_encoding,
             findings=findings,
         )
         report(0.02, f"{len(sources)} table(s) to read")
