@@ -36,9 +36,11 @@ MONTHS = [
 KNIFE_FILLED = 31  # of 50 rows: 62%
 
 
-def crime_rows(import_id: str = "imp-1") -> list[dict[str, Any]]:
+def crime_rows(
+    import_id: str = "imp-1", months: list[tuple[str, int, int, int]] = MONTHS
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for month, last_day, located, unknown in MONTHS:
+    for month, last_day, located, unknown in months:
         year, number = int(month[:4]), int(month[5:])
         for i in range(located + unknown):
             index = len(rows)
@@ -144,6 +146,26 @@ def test_a_declared_range_lists_months_before_the_data_as_missing(
     )
     assert [(r["month"], r["status"]) for r in months] == [
         ("2023-03", "missing"),
+        ("2023-04", "present"),
+        ("2023-05", "present"),
+    ]
+
+
+def test_a_range_ending_before_the_data_do_does_not_make_its_last_month_partial(
+    tmp_path: Path,
+) -> None:
+    # April's last crime was recorded on the 10th; the data go on to the end of May.
+    path = tmp_path / "police_crime.parquet"
+    rows = crime_rows(months=[("2023-04", 10, 12, 0), ("2023-05", 31, 12, 0)])
+    pq.write_table(pa.Table.from_pylist(rows, schema=TABLES["police_crime"]), path)
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW police_crime AS SELECT * FROM read_parquet('{path}')")
+    april = ledger(con, tables=["police_crime"], first_month="2023-04", last_month="2023-04")
+    assert [(r["month"], r["status"]) for r in rows_of(april, "availability.months")] == [
+        ("2023-04", "present")
+    ]
+    whole = rows_of(ledger(con, tables=["police_crime"]), "availability.months")
+    assert [(r["month"], r["status"]) for r in whole] == [
         ("2023-04", "present"),
         ("2023-05", "present"),
     ]

@@ -321,8 +321,9 @@ def ledger(
         start = first_month or data_months[0]
         end = last_month or data_months[-1]
         months = months_between(start, end)
-        data_first = data_months[0] if data_months else None
-        data_last = data_months[-1] if data_months else None
+        # The source's own first and last months, whatever the range asked for: a range ending
+        # in August does not make August the month the data end in.
+        data_first, data_last = _extent(con, source) if data_months else (None, None)
         # Every month of the partnership as a whole.
         totals: dict[str, _Cell] = {}
         for (month, _area), cell in cells.items():
@@ -691,6 +692,13 @@ def _latest(a: date | None, b: date | None) -> date | None:
 def _median(values: Iterable[int]) -> float | None:
     present = [v for v in values if v > 0]
     return float(statistics.median(present)) if present else None
+
+
+def _extent(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str | None, str | None]:
+    """The first and last months with rows in the source."""
+    query = f"SELECT min(month), max(month) FROM {source.table} WHERE month IS NOT NULL"  # noqa: S608
+    first, last = con.execute(query).fetchall()[0]
+    return (str(first) if first else None, str(last) if last else None)
 
 
 def _read(
