@@ -242,28 +242,42 @@ def test_a_declared_encoding_is_used_instead_of_detection_and_recorded(
         )
 
 
-def test_a_file_sharing_only_some_periods_with_a_live_import_is_kept_with_a_warning(
+def test_a_later_import_sharing_some_months_takes_those_months_over_until_rolled_back(
     tmp_path: Path, partnership
 ) -> None:
-    april = "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"
+    def rows() -> list[tuple[str, str]]:
+        con = analytic_connection(partnership)
+        try:
+            query = "SELECT month, offence_code FROM police_crime ORDER BY ALL"
+            return [tuple(r) for r in con.execute(query).fetchall()]
+        finally:
+            con.close()
+
     first = import_files(
         partnership=partnership, kind="police-crime", by=None,
-        paths=[_crime_file(tmp_path / "april.csv", [april])],
+        paths=[_crime_file(tmp_path / "march-april.csv", [
+            "A0,2023-03-03,,5D,,Y,,,19,F,,X01000009,,,",
+            "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,",
+        ])],
     )  # fmt: skip
+    # Next month's rolling extract: April again (its offence corrected), and May.
     second = import_files(
         partnership=partnership, kind="police-crime", by=None,
-        paths=[_crime_file(tmp_path / "april-may.csv",
-                           [april, "A2,2023-05-09,,5D,,Y,,,30,M,,X01000009,,,"])],
+        paths=[_crime_file(tmp_path / "april-may.csv", [
+            "A1,2023-04-03,,8P,,Y,,,19,F,,X01000009,,,",
+            "A2,2023-05-09,,5D,,Y,,,30,M,,X01000009,,,",
+        ])],
     )  # fmt: skip
-    # April is in both and both stay live: not silently, the second import's report says so.
     assert second.replaces_id is None
     assert Import.objects.get(pk=first.pk).status == "completed"
-    assert _stored(partnership, "police_crime") == 3
-    (warning,) = [f for f in second.findings if str(first.pk) in f["message"]]
-    assert warning["severity"] == "warning"
-    assert "1 of this import's periods (2023-04)" in warning["message"]
-    assert f"svduty imports rollback {first.pk}" in warning["message"]
-    assert not [f for f in first.findings if "also in import" in f["message"]]
+    # April once, from the later import; March still from the first.
+    assert rows() == [("2023-03", "5D"), ("2023-04", "8P"), ("2023-05", "5D")]
+    (note,) = [f for f in second.findings if str(first.pk) in f["message"]]
+    assert note["severity"] == "info"
+    assert "1 of this import's periods (2023-04) is also in import" in note["message"]
+    assert "now read from this import only" in note["message"]
+    rollback_import(record=second, by=None)
+    assert rows() == [("2023-03", "5D"), ("2023-04", "8N")]
 
 
 @pytest.mark.parametrize(

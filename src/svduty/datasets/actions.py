@@ -46,7 +46,7 @@ from svduty.datasets.pipeline import (
 )
 from svduty.datasets.queries import parquet_path
 from svduty.datasets.readers import sha256_file
-from svduty.datasets.stored import KIND_TABLE
+from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
 from svduty.partnership.models import Partnership
 
@@ -412,12 +412,15 @@ def _imports_replaced_by(record: Import) -> list[Import]:
 
 
 def _overlap_findings(record: Import) -> list[dict[str, Any]]:
-    """A warning for each live import of the same kind and source that shares some, but not all,
-    of this import's periods: both stay live, so rows of those periods may be counted twice (a
-    file covering exactly the same periods replaces the other instead)."""
+    """A note for each live import of the same kind and source that shares some, but not all,
+    of this import's periods. Monthly records of those months are read from this import from now
+    on (``queries.superseded_months``); other kinds (tables by year, aggregate counts) keep both,
+    so rows of those periods may be counted twice: a warning says so."""
     if not record.periods:
         return []
     mine = set(record.periods)
+    table = KIND_TABLE.get(record.kind)
+    monthly = table is not None and "month" in TABLES[table].names
     others = Import.objects.filter(
         partnership=record.partnership,
         kind=record.kind,
@@ -430,20 +433,26 @@ def _overlap_findings(record: Import) -> list[dict[str, Any]]:
         if not shared or set(other.periods) == mine:
             continue
         span = shared[0] if len(shared) == 1 else f"{shared[0]} to {shared[-1]}"
+        shared_text = (
+            f"{len(shared)} of this import's periods ({span}) "
+            f"{'is' if len(shared) == 1 else 'are'} also in import {other.pk}"
+        )
+        message = (
+            f"{shared_text}: those months are now read from this import only, and import "
+            f"{other.pk} still gives its other months (rolling this import back gives them back)"
+            if monthly
+            else f"{shared_text}, which stays live: rows of those periods in both are counted "
+            "twice if they are the same records. To replace it, import one file covering "
+            f"exactly its periods, or roll it back (svduty imports rollback {other.pk})"
+        )
         findings.append(
             {
-                "severity": "warning",
+                "severity": "info" if monthly else "warning",
                 "file": None,
                 "row": None,
                 "column": None,
                 "value": None,
-                "message": (
-                    f"{len(shared)} of this import's periods ({span}) are also in import "
-                    f"{other.pk}, which stays live: rows of those periods in both are counted "
-                    "twice if they are the same records. To replace it, import one file "
-                    f"covering exactly its periods, or roll it back (svduty imports rollback "
-                    f"{other.pk})"
-                ),
+                "message": message,
             }
         )
     return findings

@@ -39,12 +39,50 @@ def live_files(partnership: Partnership) -> dict[str, list[Path]]:
     return files
 
 
+def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
+    """For each live file of monthly records, the months a later live import of the same kind
+    and source covers too: those months are read from the later import only.
+
+    A later file covering exactly the same months replaced the earlier outright (it is no longer
+    live); one covering some of them — next month's "latest three years" police.uk archive, a
+    rolling twelve-month extract — takes over just those months, and the earlier import still
+    gives the rest. Rolling the later import back gives the months back.
+    """
+    imports = list(
+        Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES)
+        .order_by("completed_at", "created_at")
+        .values_list("kind", "source_id", "id", "periods")
+    )
+    superseded: dict[Path, list[str]] = {}
+    for position, (kind, source_id, import_id, periods) in enumerate(imports):
+        table = KIND_TABLE.get(kind)
+        if table is None or "month" not in TABLES[table].names or not periods:
+            continue
+        later: set[str] = set()
+        for other_kind, other_source, _, other_periods in imports[position + 1 :]:
+            if other_kind == kind and other_source == source_id:
+                later.update(other_periods or [])
+        months = sorted(set(periods) & later)
+        if months:
+            path = parquet_path(
+                partnership_slug=partnership.slug, table=table, import_id=str(import_id)
+            )
+            superseded[path] = months
+    return superseded
+
+
 def analytic_connection(
     partnership: Partnership, *, memory_limit: str = "1GB", threads: int = 2
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per table over the live Parquet files
-    (``stored.store_connection``)."""
-    return store_connection(live_files(partnership), memory_limit=memory_limit, threads=threads)
+    (``stored.store_connection``), each month of monthly records read from the latest live
+    import covering it (``superseded_months``)."""
+    return store_connection(
+        live_files(partnership),
+        superseded=superseded_months(partnership),
+        memory_limit=memory_limit,
+        threads=threads,
+    )
 
 
 def imports_visible_to(user: User) -> QuerySet[Import]:

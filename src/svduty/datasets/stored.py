@@ -193,12 +193,21 @@ KIND_TABLE: dict[str, str] = {
 }
 
 
+def _quoted(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 # The table of a store connection naming the tables that have Parquet files (``store_connection``).
 TABLES_WITH_FILES = "svduty_tables_with_files"
 
 
 def store_connection(
-    files: Mapping[str, Sequence[Path]], *, memory_limit: str = "1GB", threads: int = 2
+    files: Mapping[str, Sequence[Path]],
+    *,
+    superseded: Mapping[Path, Sequence[str]] | None = None,
+    memory_limit: str = "1GB",
+    threads: int = 2,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per table over its Parquet ``files``.
 
@@ -221,10 +230,20 @@ def store_connection(
     for table, schema in TABLES.items():
         paths = files.get(table, ())
         if paths:
-            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in sorted(paths))
-            # Table names come from TABLES and paths from our own store, quoted above.
+            listing = ", ".join(_quoted(str(p)) for p in sorted(paths))
+            # Months a later import took over (``superseded``) are left out of a file's rows.
+            gone = " OR ".join(
+                f"(filename = {_quoted(str(p))} AND month IN ({', '.join(map(_quoted, months))}))"
+                for p in sorted(paths)
+                if (months := (superseded or {}).get(p))
+            )
+            # Table names come from TABLES; paths (our own store) and months are quoted.
             con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM "  # noqa: S608
+                f"CREATE VIEW {table} AS SELECT * EXCLUDE (filename) FROM "  # noqa: S608
+                f"read_parquet([{listing}], union_by_name=true, filename=true) "
+                f"WHERE NOT coalesce({gone}, FALSE)"
+                if gone
+                else f"CREATE VIEW {table} AS SELECT * FROM "  # noqa: S608
                 f"read_parquet([{listing}], union_by_name=true)"
             )
         else:
