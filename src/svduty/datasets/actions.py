@@ -36,6 +36,7 @@ from django.utils import timezone
 from svduty.access import audit
 from svduty.access.models import AuditEvent, Organisation, User
 from svduty.analysis.periods import parse_financial_year
+from svduty.datasets.ledger import months_between
 from svduty.datasets.models import DataSource, Import
 from svduty.datasets.pipeline import (
     ImportRefused,
@@ -323,12 +324,7 @@ def _periods(result: ImportResult, declared: tuple[str, str] | None = None) -> l
     seen = sorted({str(row["period"]) for row in result.breakdown if row.get("period")})
     if declared is None or not all(MONTH.fullmatch(p) for p in seen):
         return seen
-    first, last = declared
-    months, year, month = [], int(first[:4]), int(first[5:7])
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return months_between(*declared)
 
 
 def _finish(

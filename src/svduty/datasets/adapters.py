@@ -875,8 +875,10 @@ def stored_categories(adapter: Adapter, rows: pa.Table) -> list[Any]:
         if adapter.category_fallback in rows.column_names:
             values = pc.coalesce(values, rows[adapter.category_fallback])
         return values.to_pylist()
+    if "cause_codes" not in rows.column_names:
+        return [None] * rows.num_rows
     categories: list[Any] = []
-    for codes in rows["cause_codes"].to_pylist() if "cause_codes" in rows.column_names else []:
+    for codes in rows["cause_codes"].to_pylist():
         external = [c for c in codes or [] if c and c[0] in "VWXY"]
         first = external[0] if external else (codes[0] if codes else None)
         categories.append(first[:3] if first else None)
