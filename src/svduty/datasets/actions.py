@@ -31,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from svduty.access import audit
@@ -394,17 +395,22 @@ def _refresh_results(partnership: Partnership) -> None:
     schedule_refresh(partnership)
 
 
-def _imports_replaced_by(record: Import) -> list[Import]:
-    """Live imports of the same kind (and source) covering exactly the same periods."""
-    if not record.periods:
-        return []
-    candidates = Import.objects.filter(
+def _other_live_imports(record: Import) -> QuerySet[Import]:
+    """The partnership's other live imports of the same kind and source."""
+    return Import.objects.filter(
         partnership=record.partnership,
         kind=record.kind,
         status=Import.Status.COMPLETED,
         source=record.source,
     ).exclude(pk=record.pk)
-    return [old for old in candidates.order_by("-created_at") if old.periods == record.periods]
+
+
+def _imports_replaced_by(record: Import) -> list[Import]:
+    """Live imports of the same kind (and source) covering exactly the same periods."""
+    if not record.periods:
+        return []
+    candidates = _other_live_imports(record).order_by("-created_at")
+    return [old for old in candidates if old.periods == record.periods]
 
 
 def _overlap_findings(record: Import) -> list[dict[str, Any]]:
@@ -417,14 +423,8 @@ def _overlap_findings(record: Import) -> list[dict[str, Any]]:
     mine = set(record.periods)
     table = KIND_TABLE.get(record.kind)
     monthly = table is not None and "month" in TABLES[table].names
-    others = Import.objects.filter(
-        partnership=record.partnership,
-        kind=record.kind,
-        status=Import.Status.COMPLETED,
-        source=record.source,
-    ).exclude(pk=record.pk)
     findings = []
-    for other in others.order_by("created_at"):
+    for other in _other_live_imports(record).order_by("created_at"):
         shared = sorted(mine & set(other.periods or []))
         if not shared or set(other.periods) == mine:
             continue
