@@ -242,42 +242,68 @@ def test_a_declared_encoding_is_used_instead_of_detection_and_recorded(
         )
 
 
-def test_a_later_import_sharing_some_months_takes_those_months_over_until_rolled_back(
-    tmp_path: Path, partnership
+def test_a_later_police_uk_import_sharing_some_months_takes_them_over_until_rolled_back(
+    shared_data: Path, tmp_path: Path, partnership
 ) -> None:
-    def rows() -> list[tuple[str, str]]:
+    real = shared_data / "police-uk" / "city-of-london"
+
+    def archive(name: str, months: list[str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for month in months:
+            source = real / f"{month}-city-of-london-street.csv"
+            (folder / source.name).write_bytes(source.read_bytes())
+        return folder
+
+    def by_month() -> dict[str, int]:
         con = analytic_connection(partnership)
         try:
-            query = "SELECT month, offence_code FROM police_crime ORDER BY ALL"
-            return [tuple(r) for r in con.execute(query).fetchall()]
+            query = "SELECT month, count(*) FROM police_uk_street GROUP BY month ORDER BY month"
+            return dict(con.execute(query).fetchall())
         finally:
             con.close()
 
+    first = import_files(partnership=partnership, kind="police-uk-street", by=None,
+                         paths=[archive("latest-may", ["2018-04", "2018-05"])])  # fmt: skip
+    alone = by_month()
+    # Next month's "latest" archive: May again, and June.
+    second = import_files(partnership=partnership, kind="police-uk-street", by=None,
+                          paths=[archive("latest-june", ["2018-05", "2018-06"])])  # fmt: skip
+    assert second.replaces_id is None
+    assert Import.objects.get(pk=first.pk).status == "completed"
+    both = by_month()
+    assert both["2018-04"] == alone["2018-04"]  # each month once
+    assert both["2018-05"] == alone["2018-05"]
+    assert set(both) == {"2018-04", "2018-05", "2018-06"}
+    (note,) = [f for f in second.findings if str(first.pk) in f["message"]]
+    assert note["severity"] == "info"
+    assert "1 of this import's periods (2018-05) is also in import" in note["message"]
+    assert "now read from this import only" in note["message"]
+    rollback_import(record=second, by=None)
+    assert by_month() == alone
+
+
+def test_partner_extracts_sharing_some_months_are_both_kept_with_a_warning(
+    tmp_path: Path, partnership
+) -> None:
+    # Split by a date of the partner's own, two extracts can rightly share an edge month.
     first = import_files(
         partnership=partnership, kind="police-crime", by=None,
-        paths=[_crime_file(tmp_path / "march-april.csv", [
-            "A0,2023-03-03,,5D,,Y,,,19,F,,X01000009,,,",
-            "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,",
-        ])],
+        paths=[_crime_file(tmp_path / "a.csv", ["A0,2023-03-03,,5D,,Y,,,19,F,,X01000009,,,",
+                                                "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"])],
     )  # fmt: skip
-    # Next month's rolling extract: April again (its offence corrected), and May.
     second = import_files(
         partnership=partnership, kind="police-crime", by=None,
-        paths=[_crime_file(tmp_path / "april-may.csv", [
-            "A1,2023-04-03,,8P,,Y,,,19,F,,X01000009,,,",
-            "A2,2023-05-09,,5D,,Y,,,30,M,,X01000009,,,",
-        ])],
+        paths=[_crime_file(tmp_path / "b.csv", ["A2,2023-04-09,,5D,,Y,,,30,M,,X01000009,,,",
+                                                "A3,2023-05-09,,5D,,Y,,,30,M,,X01000009,,,"])],
     )  # fmt: skip
     assert second.replaces_id is None
     assert Import.objects.get(pk=first.pk).status == "completed"
-    # April once, from the later import; March still from the first.
-    assert rows() == [("2023-03", "5D"), ("2023-04", "8P"), ("2023-05", "5D")]
-    (note,) = [f for f in second.findings if str(first.pk) in f["message"]]
-    assert note["severity"] == "info"
-    assert "1 of this import's periods (2023-04) is also in import" in note["message"]
-    assert "now read from this import only" in note["message"]
-    rollback_import(record=second, by=None)
-    assert rows() == [("2023-03", "5D"), ("2023-04", "8N")]
+    assert _stored(partnership, "police_crime") == 4
+    (warning,) = [f for f in second.findings if str(first.pk) in f["message"]]
+    assert warning["severity"] == "warning"
+    assert "1 of this import's periods (2023-04) is also in import" in warning["message"]
+    assert f"svduty imports rollback {first.pk}" in warning["message"]
 
 
 @pytest.mark.parametrize(

@@ -46,9 +46,9 @@ from svduty.datasets.pipeline import (
     parse_declared_period,
     run_import,
 )
-from svduty.datasets.queries import parquet_path
+from svduty.datasets.queries import MONTH_FILE_KINDS, parquet_path
 from svduty.datasets.readers import sha256_file
-from svduty.datasets.stored import KIND_TABLE, TABLES
+from svduty.datasets.stored import KIND_TABLE
 from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
 from svduty.partnership.models import Partnership
 
@@ -415,14 +415,13 @@ def _imports_replaced_by(record: Import) -> list[Import]:
 
 def _overlap_findings(record: Import) -> list[dict[str, Any]]:
     """A note for each live import of the same kind and source that shares some, but not all,
-    of this import's periods. Monthly records of those months are read from this import from now
-    on (``queries.superseded_months``); other kinds (tables by year, aggregate counts) keep both,
-    so rows of those periods may be counted twice: a warning says so."""
+    of this import's periods. police.uk months are read from this import from now on
+    (``queries.superseded_months``); other kinds keep both, so rows of those periods may be
+    counted twice: a warning says so."""
     if not record.periods:
         return []
     mine = set(record.periods)
-    table = KIND_TABLE.get(record.kind)
-    monthly = table is not None and "month" in TABLES[table].names
+    monthly = record.kind in MONTH_FILE_KINDS
     findings = []
     for other in _other_live_imports(record).order_by("created_at"):
         shared = sorted(mine & set(other.periods or []))
@@ -437,9 +436,10 @@ def _overlap_findings(record: Import) -> list[dict[str, Any]]:
             f"{shared_text}: those months are now read from this import only, and import "
             f"{other.pk} still gives its other months (rolling this import back gives them back)"
             if monthly
-            else f"{shared_text}, which stays live: rows of those periods in both are counted "
-            "twice if they are the same records. To replace it, import one file covering "
-            f"exactly its periods, or roll it back (svduty imports rollback {other.pk})"
+            else f"{shared_text}, which stays live: rows of those periods in both are all "
+            "counted, twice if they are the same records (a re-sent extract). To replace it, "
+            "import one file covering exactly its periods (or declare them with --period), or "
+            f"roll it back (svduty imports rollback {other.pk})"
         )
         findings.append(
             {

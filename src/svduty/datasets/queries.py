@@ -39,14 +39,21 @@ def live_files(partnership: Partnership) -> dict[str, list[Path]]:
     return files
 
 
-def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
-    """For each live file of monthly records, the months a later live import of the same kind
-    and source covers too: those months are read from the later import only.
+# Kinds whose files each hold one published month (police.uk's): the same month imported twice
+# is the same data twice, so a later import takes it over (``superseded_months``). Partners'
+# extracts are split by dates of their own, so two files can rightly share a month at their edges
+# (an episode admitted in March and ending in April): those imports are only warned about.
+MONTH_FILE_KINDS = frozenset({"police-uk-street", "police-uk-stop-search"})
 
-    A later file covering exactly the same months replaced the earlier outright (it is no longer
-    live); one covering some of them — next month's "latest three years" police.uk archive, a
-    rolling twelve-month extract — takes over just those months, and the earlier import still
-    gives the rest. Rolling the later import back gives the months back.
+
+def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
+    """For each live police.uk file (``MONTH_FILE_KINDS``), the months a later live import of
+    the same kind and source covers too: those months are read from the later import only.
+
+    A later import covering exactly the same months replaced the earlier outright (it is no
+    longer live); one covering some of them — next month's "latest three years" archive — takes
+    over just those months, and the earlier import still gives the rest. Rolling the later
+    import back gives the months back.
     """
     imports = list(
         Import.objects.filter(partnership=partnership, status__in=LIVE_STATUSES)
@@ -56,7 +63,7 @@ def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
     superseded: dict[Path, list[str]] = {}
     for position, (kind, source_id, import_id, periods) in enumerate(imports):
         table = KIND_TABLE.get(kind)
-        if table is None or "month" not in TABLES[table].names or not periods:
+        if table is None or kind not in MONTH_FILE_KINDS or not periods:
             continue
         later: set[str] = set()
         for other_kind, other_source, _, other_periods in imports[position + 1 :]:
