@@ -306,6 +306,23 @@ def test_partner_extracts_sharing_some_months_are_both_kept_with_a_warning(
     assert f"svduty imports rollback {first.pk}" in warning["message"]
 
 
+def test_aggregate_counts_of_other_series_for_the_same_year_are_not_warned_about(
+    tmp_path: Path, partnership
+) -> None:
+    header = "source,measure,area_code,period,count\n"
+    paths = [tmp_path / "hes.csv", tmp_path / "ambulance.csv"]
+    paths[0].write_text(header + "hes,admissions-sharp-object,X23000009,2023/24,40\n" +
+                        "hes,admissions-sharp-object,X23000009,2022/23,41\n")  # fmt: skip
+    paths[1].write_text(header + "nwas,assault-callouts,X23000009,2023/24,300\n")
+    first, second = (
+        import_files(partnership=partnership, kind="aggregate-counts", by=None, paths=[p])
+        for p in paths
+    )
+    assert (first.status, second.status) == ("completed", "completed")
+    assert not [f for f in second.findings if "also in import" in f["message"]]
+    assert _stored(partnership, "aggregate_counts") == 3
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -48,7 +48,7 @@ from svduty.datasets.pipeline import (
 )
 from svduty.datasets.queries import MONTH_FILE_KINDS, parquet_path
 from svduty.datasets.readers import sha256_file
-from svduty.datasets.stored import KIND_TABLE
+from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
 from svduty.partnership.models import Partnership
 
@@ -416,9 +416,12 @@ def _imports_replaced_by(record: Import) -> list[Import]:
 def _overlap_findings(record: Import) -> list[dict[str, Any]]:
     """A note for each live import of the same kind and source that shares some, but not all,
     of this import's periods. police.uk months are read from this import from now on
-    (``queries.superseded_months``); other kinds keep both, so rows of those periods may be
-    counted twice: a warning says so."""
-    if not record.periods:
+    (``queries.superseded_months``); other record-level kinds keep both, so rows of those
+    periods may be counted twice: a warning says so. Aggregate counts and the Home Office tables
+    hold several series a period, which other imports of the same periods rightly add to: no
+    note."""
+    table = KIND_TABLE.get(record.kind)
+    if not record.periods or table is None or "month" not in TABLES[table].names:
         return []
     mine = set(record.periods)
     monthly = record.kind in MONTH_FILE_KINDS
