@@ -30,7 +30,7 @@ from svduty.analysis.periods import financial_year_of_month, parse_financial_yea
 from svduty.datasets.areas import name_key
 from svduty.datasets.contracts import Contract, load
 from svduty.datasets.readers import CsvSource
-from svduty.datasets.stored import KIND_TABLE
+from svduty.datasets.stored import KIND_TABLE, sql_literal
 from svduty.datasets.validation import PERSONAL_TEXT, Check, Severity
 
 MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
@@ -119,10 +119,6 @@ class Adapter:
 # --- SQL pieces -----------------------------------------------------------------------------
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -134,7 +130,7 @@ def _date(r: str) -> str:
 def _moment(r: str) -> str:
     """Europe/London wall-clock time of an ISO 8601 cell (UTC when it has no offset)."""
     return (
-        f"CASE WHEN regexp_full_match({r}, {_lit(DATETIME_PATTERN)}) THEN "
+        f"CASE WHEN regexp_full_match({r}, {sql_literal(DATETIME_PATTERN)}) THEN "
         f"date_trunc('second', timezone('Europe/London', TRY_CAST({r} AS TIMESTAMPTZ))) END"
     )
 
@@ -160,7 +156,7 @@ def _hmac(label: str, r: str, key: bytes) -> str:
     block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
     inner = bytes(b ^ 0x36 for b in block).hex()
     outer = bytes(b ^ 0x5C for b in block).hex()
-    message = f"encode({_lit(label + chr(31))} || {r})"
+    message = f"encode({sql_literal(label + chr(31))} || {r})"
     return (
         f"CASE WHEN {r} IS NOT NULL THEN sha256(unhex('{outer}') || "
         f"unhex(sha256(unhex('{inner}') || {message}))) END"
@@ -925,7 +921,7 @@ def _hospital_admissions(ctx: Context) -> Adapter:
             "cause_codes holds a code that is not ICD-10 (a letter, two digits, then an "
             "optional dot and up to three characters, such as X99.9)",
             "len(list_filter(t_codes, lambda x: "
-            f"NOT regexp_full_match(x, {_lit(ICD10_PATTERN)}))) > 0",
+            f"NOT regexp_full_match(x, {sql_literal(ICD10_PATTERN)}))) > 0",
         ),
         _blank("age-blank", "age", "age"),
         *_age_checks("age", "age"),
@@ -985,7 +981,7 @@ def _ae_assaults(ctx: Context) -> Adapter:
         "t_assault_datetime": _moment("r_assault_datetime"),
         "t_age": _number("r_age"),
         "t_personal": "coalesce(regexp_matches(r_assault_location_description, "
-        f"{_lit(PERSONAL_TEXT)}), FALSE)",
+        f"{sql_literal(PERSONAL_TEXT)}), FALSE)",
     }
     checks = [
         *_generic(),
@@ -1113,8 +1109,9 @@ def source_query(adapter: Adapter, source: CsvSource) -> str:
     width = len(source.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     read = (
-        f"read_csv({_lit(str(source.path))}, header = true, auto_detect = false, "
-        f"columns = {columns}, delim = {_lit(source.delimiter)}, quote = '\"', escape = '\"', "
+        f"read_csv({sql_literal(str(source.path))}, header = true, auto_detect = false, "
+        f"columns = {columns}, delim = {sql_literal(source.delimiter)}, "
+        "quote = '\"', escape = '\"', "
         f"skip = {source.skip_lines}, strict_mode = true)"
     )
     raw = []

@@ -62,8 +62,7 @@ def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
     )
     superseded: dict[Path, list[str]] = {}
     for position, (kind, source_id, import_id, periods) in enumerate(imports):
-        table = KIND_TABLE.get(kind)
-        if table is None or kind not in MONTH_FILE_KINDS or not periods:
+        if kind not in MONTH_FILE_KINDS or not periods:
             continue
         later: set[str] = set()
         for other_kind, other_source, _, other_periods in imports[position + 1 :]:
@@ -72,7 +71,7 @@ def superseded_months(partnership: Partnership) -> dict[Path, list[str]]:
         months = sorted(set(periods) & later)
         if months:
             path = parquet_path(
-                partnership_slug=partnership.slug, table=table, import_id=str(import_id)
+                partnership_slug=partnership.slug, table=KIND_TABLE[kind], import_id=str(import_id)
             )
             superseded[path] = months
     return superseded
@@ -82,8 +81,8 @@ def analytic_connection(
     partnership: Partnership, *, memory_limit: str = "1GB", threads: int = 2
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per table over the live Parquet files
-    (``stored.store_connection``), each month of monthly records read from the latest live
-    import covering it (``superseded_months``)."""
+    (``stored.store_connection``), each police.uk month read from the latest live import
+    covering it (``superseded_months``)."""
     return store_connection(
         live_files(partnership),
         superseded=superseded_months(partnership),

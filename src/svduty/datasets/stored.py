@@ -193,7 +193,7 @@ KIND_TABLE: dict[str, str] = {
 }
 
 
-def _quoted(text: str) -> str:
+def sql_literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
@@ -230,10 +230,11 @@ def store_connection(
     for table, schema in TABLES.items():
         paths = files.get(table, ())
         if paths:
-            listing = ", ".join(_quoted(str(p)) for p in sorted(paths))
+            listing = ", ".join(sql_literal(str(p)) for p in sorted(paths))
             # Months a later import took over (``superseded``) are left out of a file's rows.
             gone = " OR ".join(
-                f"(filename = {_quoted(str(p))} AND month IN ({', '.join(map(_quoted, months))}))"
+                f"(filename = {sql_literal(str(p))} "
+                f"AND month IN ({', '.join(map(sql_literal, months))}))"
                 for p in sorted(paths)
                 if (months := (superseded or {}).get(p))
             )
