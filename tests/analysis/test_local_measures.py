@@ -174,6 +174,69 @@ def test_aggregate_measures_prefer_whole_years_and_leave_suppressed_or_absent_ye
     )
 
 
+def test_aggregate_counts_by_district_are_added_up_to_each_csp_and_the_partnership(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    def cell(area: str, year: str, count: int | None, **extra: Any) -> dict[str, Any]:
+        return {"source": "hes", "measure": "admissions-sharp-object", "cohort": "under-25",
+                "area_code": area, "period": year, "period_type": "financial_year",
+                "financial_year": year, "count": count} | extra  # fmt: skip
+
+    # Northton is districts A and B; Southby is district C. The supplier sends districts.
+    insert(
+        con,
+        "aggregate_counts",
+        [
+            cell("E07000001", "2019/20", 4), cell("E07000002", "2019/20", 6),
+            cell("E07000003", "2019/20", 10),
+            cell("E07000001", "2023/24", 3), cell("E07000002", "2023/24", 2),
+            cell("E07000003", "2023/24", None, suppressed=True),
+        ],
+    )  # fmt: skip
+    districts = {NORTH: ["E07000001", "E07000002"], SOUTH: ["E07000003"]}
+    rows = compute(con, HES_U25, csp_districts=districts)
+    north = pick(rows, "hes_sharp_u25", NORTH)
+    assert (north["baseline_count"], north["current_count"], north["volume_change"]) == (10, 5, -5)
+    assert "sum of their figures for E07000001, E07000002" in north["note"]
+    south = pick(rows, "hes_sharp_u25", SOUTH)
+    assert (south["baseline_count"], south["current_count"]) == (10, None)
+    assert "suppressed" in south["note"]
+    # The partnership: the sum of its CSPs, unknown in a year when one of them is suppressed.
+    whole = pick(rows, "hes_sharp_u25")
+    assert (whole["baseline_count"], whole["current_count"]) == (20, None)
+    # A district with no figure leaves its CSP (and the partnership) without one, never short.
+    rows = compute(con, HES_U25, csp_districts=districts | {SOUTH: ["E07000003", "E07000004"]})
+    assert pick(rows, "hes_sharp_u25", SOUTH)["baseline_count"] is None
+    assert pick(rows, "hes_sharp_u25")["baseline_count"] is None
+    assert "No figure was supplied" in pick(rows, "hes_sharp_u25")["note"]
+    # Without the districts of each CSP nothing is added up (a split district is left out).
+    assert pick(compute(con, HES_U25), "hes_sharp_u25", NORTH)["baseline_count"] is None
+
+
+@pytest.mark.django_db
+def test_csp_districts_leave_out_a_csp_sharing_a_district_with_another() -> None:
+    from svduty.analysis.queries import csp_districts_of
+    from svduty.geography.models import AreaLevel, AreaLink
+    from tests.factories import AreaFactory, PartnershipFactory
+
+    partnership = PartnershipFactory()
+    pfa = partnership.police_force_area
+
+    def area(code: str, level: str) -> Any:
+        return AreaFactory(code=code, name=code, level=level, vintage=2019)
+
+    whole, split_a, split_b = (area(c, AreaLevel.CSP) for c in ("E22000001", "E22000002",
+                                                                 "E22000003"))  # fmt: skip
+    for csp in (whole, split_a, split_b):
+        AreaLink.objects.create(child=csp, parent=pfa)
+    one, two, shared = (area(c, AreaLevel.LAD) for c in ("E07000001", "E07000002", "E06000061"))
+    AreaLink.objects.create(child=one, parent=whole)
+    AreaLink.objects.create(child=two, parent=whole)
+    AreaLink.objects.create(child=shared, parent=split_a)  # North Northamptonshire in 2019:
+    AreaLink.objects.create(child=shared, parent=split_b)  # one district, several CSPs
+    assert csp_districts_of(partnership) == {"E22000001": ["E07000001", "E07000002"]}
+
+
 def test_local_measures_go_public_like_the_success_measures(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

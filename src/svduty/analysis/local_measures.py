@@ -322,6 +322,31 @@ def _aggregate_counts(
     return counts
 
 
+def _area_count(
+    counts: Mapping[tuple[str, str], int | None],
+    parts: Mapping[str, Sequence[str]],
+    code: str,
+    year: str,
+) -> tuple[bool, int | None, list[str]]:
+    """An area's supplied count for a year: (supplied, the count or None when suppressed, the
+    areas it was summed from). An area with no row of its own is the sum of its ``parts``
+    (a CSP's districts, the partnership's CSPs) when every part has a figure: any part
+    suppressed makes the sum suppressed, any part missing leaves the area without a figure."""
+    if (code, year) in counts:
+        return True, counts[(code, year)], []
+    if not parts.get(code):
+        return False, None, []
+    total: int | None = 0
+    summed: list[str] = []
+    for part in parts[code]:
+        supplied, count, _from = _area_count(counts, parts, part, year)
+        if not supplied:
+            return False, None, []
+        total = None if total is None or count is None else total + count
+        summed.append(part)
+    return True, total, summed
+
+
 def compute_local_measures(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -332,11 +357,17 @@ def compute_local_measures(
     partnership_area: tuple[str, str],
     csp_areas: Mapping[str, str] | None = None,
     populations: measures.Populations | None = None,
+    csp_districts: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for every local measure, for the partnership and then each CSP: the success
-    measures' keys (``measures.ROW_KEYS``) plus ``title``, ``source`` and ``definition``."""
+    measures' keys (``measures.ROW_KEYS``) plus ``title``, ``source`` and ``definition``.
+
+    Aggregate counts supplied by district are added up to a CSP from ``csp_districts`` (each
+    CSP's districts, given only for a CSP made wholly of districts that lie wholly in it), and
+    CSPs' counts to the partnership, where the area has no figure of its own."""
     years = (periods.parse_financial_year(baseline_year), periods.parse_financial_year(year))
     csps = dict(csp_areas or {})
+    parts: dict[str, Sequence[str]] = {partnership_area[0]: list(csps), **(csp_districts or {})}
     areas = [(partnership_area[0], partnership_area[1], "partnership")] + [
         (code, name, "csp") for code, name in csps.items()
     ]
@@ -346,12 +377,14 @@ def compute_local_measures(
         if measure.source == "aggregate_counts":
             counts = _aggregate_counts(con, measure, years)
             for code, name, level in areas:
-                # No row for an area and year is no figure, not a count of 0.
-                base, now = counts.get((code, years[0])), counts.get((code, years[1]))
-                absent = [y for y in years if (code, y) not in counts]
+                # No row for an area and year (nor for all its parts) is no figure, not 0.
+                found = [_area_count(counts, parts, code, y) for y in years]
+                absent = [y for y, (supplied, _n, _from) in zip(years, found, strict=True)
+                          if not supplied]  # fmt: skip
+                summed = sorted({part for _s, _n, parts_used in found for part in parts_used})
                 rows.append(
-                    _row(measure, code, name, level, base, now, None, None, None, populations,
-                         years, definition, not_supplied=absent)
+                    _row(measure, code, name, level, found[0][1], found[1][1], None, None, None,
+                         populations, years, definition, not_supplied=absent, summed_from=summed)
                 )  # fmt: skip
             continue
         grouped = _record_counts(con, measure, rule, years)
@@ -420,6 +453,7 @@ def _row(
     definition: str,
     *,
     not_supplied: Sequence[str] = (),
+    summed_from: Sequence[str] = (),
 ) -> dict[str, Any]:
     pops = [_population(populations, code, y, measure) for y in years]
     row: dict[str, Any] = {
@@ -452,6 +486,12 @@ def _row(
             derived(baseline, current, per=measure.rate_per, baseline_population=pops[0],
                     current_population=pops[1])
         )  # fmt: skip
+    if summed_from:
+        added = (
+            f"The supplier gave no figure for this area as a whole: it is the sum of their "
+            f"figures for {', '.join(summed_from)}."
+        )
+        row["note"] = f"{row['note']} {added}" if row.get("note") else added
     ordered = {key: row[key] for key in measures.ROW_KEYS}
     ordered |= {"title": measure.title, "source": measure.source, "definition": definition}
     return ordered
@@ -507,6 +547,7 @@ def partnership_local_measures(
             partnership_area=(pfa.code, pfa.name),
             csp_areas=csps,
             populations=queries.populations_of(partnership, list(csps), [baseline_year, year]),
+            csp_districts=queries.csp_districts_of(partnership),
         )
     finally:
         con.close()

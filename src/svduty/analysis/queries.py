@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Count
+
 from svduty.analysis import disclosure, measures, periods
 from svduty.analysis.definitions import DEFAULT_RULE, Rule, describe, validate_rule
 from svduty.datasets.queries import analytic_connection
@@ -24,6 +26,34 @@ def csp_areas_of(partnership: Partnership) -> dict[str, str]:
     ).select_related("child")
     ordered = sorted(links, key=lambda link: link.child.code)
     return {link.child.code: link.child.name for link in ordered}
+
+
+def csp_districts_of(partnership: Partnership) -> dict[str, list[str]]:
+    """Each of the partnership's CSPs made wholly of districts that lie wholly in it (no district
+    of it also linked to another CSP), code → its district codes, for adding up figures supplied
+    by district (``local_measures``). A CSP sharing a district with another is left out."""
+    csp_ids = AreaLink.objects.filter(
+        parent=partnership.police_force_area, child__level=AreaLevel.CSP
+    ).values_list("child_id", flat=True)
+    links = AreaLink.objects.filter(
+        parent_id__in=list(csp_ids), child__level=AreaLevel.LAD
+    ).values_list("parent__code", "child__code", "child_id")
+    districts: dict[str, list[str]] = {}
+    for csp, lad, _id in links:
+        districts.setdefault(csp, []).append(lad)
+    lad_ids = [lad_id for _csp, _lad, lad_id in links]
+    shared = set(
+        AreaLink.objects.filter(child_id__in=lad_ids, parent__level=AreaLevel.CSP)
+        .values("child_id")
+        .annotate(csps=Count("parent", distinct=True))
+        .filter(csps__gt=1)
+        .values_list("child__code", flat=True)
+    )
+    return {
+        csp: sorted(set(lads))
+        for csp, lads in sorted(districts.items())
+        if not shared.intersection(lads)
+    }
 
 
 def _population_year(financial_year: str) -> int:

@@ -226,7 +226,7 @@ def _with_local_measures(
     csps: dict[str, str],
 ) -> Assessment:
     """Add the partnership's local measures (if any) to the measures section."""
-    from svduty.analysis import local_measures
+    from svduty.analysis import local_measures, queries
     from svduty.analysis.models import LocalMeasureSet
 
     latest = LocalMeasureSet.objects.filter(partnership=partnership).order_by("-version").first()
@@ -244,6 +244,7 @@ def _with_local_measures(
         year=period.financial_year,
         partnership_area=(pfa.code, pfa.name),
         csp_areas=csps,
+        csp_districts=queries.csp_districts_of(partnership),
     )
     table = local_measures.local_measures_table(
         rows, baseline_year=baseline, year=period.financial_year
