@@ -122,6 +122,40 @@ def test_rows_of_empty_cells_are_skipped_like_blank_lines(run, write_csv):
     assert [r["row_number"] for r in rows_of(result)] == [1, 2]  # as blank lines, not counted
 
 
+def test_rows_in_a_district_the_lookup_splits_between_csps_are_stored_and_reported(run, write_csv):
+    # North Northamptonshire in the 2019 lookup: one district, four CSPs.
+    geography = Geography(
+        lsoas={
+            "E01027000": ("E06000061", None, "E23000022"),
+            "E01027001": ("E06000061", None, "E23000022"),
+            "E01027500": ("E06000062", "E22000237", "E23000022"),
+        },
+        pfa_code="E23000022",
+        split_districts={"E06000061": ("E22000233", "E22000235", "E22000236", "E22000239")},
+    )
+    good = ["", "2023-06-01", "", "5D", "", "N", "", "", "30", "", "", "", "", "", ""]
+    path = write_csv(
+        "crime.csv",
+        CRIME,
+        [
+            [f"CR{n}", *good[1:11], lsoa, "", "", ""]
+            for n, lsoa in enumerate(["E01027000", "E01027001", "E01027000", "E01027500", ""])
+        ],
+    )
+
+    result = run("police-crime", path, geography=geography, policy="refuse")
+
+    assert result.status == "completed"
+    assert result.rows["stored"] == 5
+    assert [r["csp_code"] for r in rows_of(result)] == [None, None, None, "E22000237", None]
+    (split,) = [f for f in result.findings if f["value"] == "E06000061"]
+    assert split["severity"] == "warning"
+    assert split["message"].startswith(
+        "3 rows lie in district E06000061, which the loaded lookup puts in several CSPs "
+        "(E22000233, E22000235, E22000236, E22000239): they have no CSP"
+    )
+
+
 def test_police_crime_rows_with_bad_cells_are_quarantined_with_their_findings(run, write_csv):
     good = ["CR1", "2023-06-01", "", "5D", "", "N", "", "", "30", "", "", "", "", "", ""]
     path = write_csv(

@@ -50,6 +50,7 @@ def test_lsoas_of_both_vintages_resolve_to_district_csp_and_force_area() -> None
     assert geography.lsoas["E01000001"] == ("E07000001", "E22000001", "E23000001")
     assert geography.lsoas["E01033333"] == ("E07000001", "E22000001", "E23000001")
     assert geography.lsoas["E01000002"] == ("E07000002", None, "E23000001")
+    assert geography.split_districts == {"E07000002": ("E22000001", "E22000002")}
     assert geography.csp_names["E22000002"] == "E22000002"
     assert geography.csp_name_index["e22000001"] == "E22000001"
     assert {"E23000001", "E07000002", "E01033333"} <= geography.area_codes

@@ -40,6 +40,8 @@ class Geography:
     "not checked". ``pfa_code``: the partnership's police force area, given to police.uk rows with
     no location (they count at force level). ``boundary``: the partnership's area as a shapely
     geometry in WGS84; coordinates outside it are reported (None: not checked).
+    ``split_districts``: districts of the partnership's force area that the loaded lookup puts in
+    several CSPs → those CSPs' codes (rows in them get no CSP, and the import says so).
     """
 
     lsoas: Mapping[str, Place] = field(default_factory=dict)
@@ -47,6 +49,7 @@ class Geography:
     area_codes: frozenset[str] = frozenset()
     pfa_code: str | None = None
     boundary: Any = None
+    split_districts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def lsoa_table(self) -> pa.Table:

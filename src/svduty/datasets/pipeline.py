@@ -488,6 +488,15 @@ class _Importer:
                 dictionary = pa.concat_arrays([dictionary, pa.array([own])])
             codes = pc.index_in(values, value_set=dictionary)
             self.place_codes[name] = (codes, dictionary)
+        # Lookup rows (LSOAs) in a district the lookup splits between CSPs: they get no CSP.
+        self.split_lsoas: pa.Array | None = None
+        if geography.split_districts:
+            self.split_lsoas = pc.and_(
+                pc.is_in(
+                    self.lookup["lad_code"], value_set=pa.array(list(geography.split_districts))
+                ),
+                pc.is_null(self.lookup["csp_code"]),
+            )
         # Strings of few distinct values are handed to the writer as dictionaries.
         self.dictionary_columns = store_writer.dictionary_columns(
             adapter.table, self.schema, adapter.high_cardinality
@@ -537,6 +546,7 @@ class _Importer:
         self.keys: list[tuple[np.ndarray, np.ndarray, int]] = []
         self.no_location = 0
         self.outside_force = 0
+        self.in_split_districts: Counter[str] = Counter()  # district → rows given no CSP
         self.bytes_done = 0
         self.sink = store_writer.ParquetSink(
             self.store / self.adapter.table,
@@ -786,6 +796,16 @@ class _Importer:
             pfa = indices["pfa_code"]
             elsewhere = pc.and_(pc.is_valid(pfa), pc.not_equal(pfa, own_index))
             self.outside_force += int(pc.sum(elsewhere).as_py() or 0)
+        if self.split_lsoas is not None:
+            split = pc.fill_null(pc.take(self.split_lsoas, positions), False)
+            if pc.any(split).as_py():
+                lads = self.place_codes["lad_code"][1]
+                found = pc.value_counts(indices["lad_code"].filter(split))
+                for index, count in zip(
+                    found.field("values").to_pylist(), found.field("counts").to_pylist(),
+                    strict=True,
+                ):  # fmt: skip
+                    self.in_split_districts[lads[index].as_py()] += count
         unknown = pc.and_(pc.is_valid(lsoa), pc.is_null(positions))
         if not pc.any(unknown).as_py():
             return np.zeros(len(lsoa), dtype=np.int64)
@@ -1017,6 +1037,21 @@ class _Importer:
                     "total only",
                 )
             )
+        for district, rows in sorted(self.in_split_districts.items()):
+            csps = ", ".join(self.geography.split_districts.get(district, ()))
+            extra.append(
+                finding(
+                    severity="warning", file=None, row=None, column="lsoa_code",
+                    value=district,
+                    message=(
+                        f"{rows:,} rows lie in district {district}, which the loaded lookup "
+                        f"puts in several CSPs ({csps}): they have no CSP, so they count in the "
+                        "partnership's total only, as located outside its CSPs. To place them, "
+                        "load a lookup in which each district lies in one CSP, then roll this "
+                        "import back and import the files again"
+                    ),
+                )
+            )  # fmt: skip
         all_findings = self.file_findings.all() + findings.all() + extra
         stored = self.read - quarantined_total
         rejected = (self.policy == "refuse" and has_errors) or self.read == 0 or stored == 0

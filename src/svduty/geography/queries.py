@@ -18,7 +18,8 @@ def geography_for(partnership: Partnership) -> Geography:
     only the partnership's: a row in a neighbouring area still gets its district, so it counts for
     the partnership and is reported as outside its CSPs. Also: CSP names (and any reviewed
     aliases) → codes, every loaded area code, the partnership's police force area and, where a
-    boundary is loaded, its polygon (the force area's, else the union of its CSPs').
+    boundary is loaded, its polygon (the force area's, else the union of its CSPs'), and the
+    force area's districts that lie in several CSPs.
     """
     codes: dict[int, str] = {}
     levels: dict[int, str] = {}
@@ -37,13 +38,17 @@ def geography_for(partnership: Partnership) -> Geography:
         return next(iter(found)) if len(found) == 1 else None
 
     # Each district's place, worked out once: (CSP, force area) codes.
+    pfa_code = partnership.police_force_area.code
     district_place: dict[int, tuple[str | None, str | None]] = {}
+    split_districts: dict[str, tuple[str, ...]] = {}
     for pk, level in levels.items():
         if level != AreaLevel.LAD:
             continue
         csps = parents_at({pk}, AreaLevel.CSP)
         pfas = parents_at(csps, AreaLevel.PFA) | parents_at({pk}, AreaLevel.PFA)
         district_place[pk] = (single(csps), single(pfas))
+        if len({codes[c] for c in csps}) > 1 and pfa_code in {codes[p] for p in pfas}:
+            split_districts[codes[pk]] = tuple(sorted({codes[c] for c in csps}))
 
     lsoas: dict[str, Place] = {}
     for pk, level in levels.items():
@@ -67,13 +72,13 @@ def geography_for(partnership: Partnership) -> Geography:
     aliases: Any = getattr(partnership, "csp_aliases", None)  # a reviewed alias list, if kept
     if isinstance(aliases, dict):
         csp_names.update({str(alias): str(code) for alias, code in aliases.items()})
-    pfa_code = partnership.police_force_area.code
     return Geography(
         lsoas=lsoas,
         csp_names=csp_names,
         area_codes=frozenset(codes.values()),
         pfa_code=pfa_code,
         boundary=partnership_boundary(partnership),
+        split_districts=split_districts,
     )
 
 
