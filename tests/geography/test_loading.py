@@ -77,3 +77,62 @@ def test_a_lookup_with_missing_columns_exits_2_naming_the_file_and_changes_nothi
     assert result.returncode == 2, result.stderr
     assert "lookup.csv" in result.stderr
     assert "CSP" in result.stderr
+
+
+def test_the_boundaries_command_takes_a_layer_a_crs_and_a_single_areas_code(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from svduty.cli import main
+
+    boundaries = shared_data / "geography" / "boundaries"
+    # The real Greater Manchester force area: one feature, no code among its properties.
+    force = boundaries / "manchester" / "gmp_force_area.geojson"
+    refused = CliRunner().invoke(main, ["import", "boundaries", str(force), "--level", "pfa"])
+    assert refused.exit_code == 2
+    assert "(--code, --name)" in refused.output
+    given = CliRunner().invoke(
+        main,
+        ["import", "boundaries", str(force), "--level", "pfa", "--code", "E23000005",
+         "--name", "Greater Manchester"],
+    )  # fmt: skip
+    assert given.exit_code == 0, given.output
+    assert Area.objects.get(code="E23000005", level="pfa").boundary is not None
+    # Northumbria's districts in Web Mercator (EPSG:3857), with no CRS in the file.
+    import geopandas
+
+    northumbria = geopandas.read_file(boundaries / "northumbria" / "northumbria_districts.geojson")
+    mercator = tmp_path / "districts-3857.geojson"
+    mercator.write_text(
+        json.dumps({k: v for k, v in json.loads(northumbria.to_crs(3857).to_json()).items()
+                    if k != "crs"})
+    )  # fmt: skip
+    refused = CliRunner().invoke(main, ["import", "boundaries", str(mercator), "--level", "lad"])
+    assert refused.exit_code == 2
+    assert "--crs" in refused.output
+    given = CliRunner().invoke(
+        main, ["import", "boundaries", str(mercator), "--level", "lad", "--crs", "EPSG:3857"]
+    )
+    assert given.exit_code == 0, given.output
+    newcastle = Area.objects.get(code="E08000021", level="lad")
+    assert -1.8 < newcastle.min_lon < newcastle.max_lon < -1.5
+    # A GeoPackage of two feature tables: one is named.
+    nottingham = boundaries / "nottingham"
+    two = tmp_path / "two-layers.gpkg"
+    geopandas.read_file(nottingham / "nottinghamshire_districts.gpkg").to_file(
+        two, layer="districts", driver="GPKG"
+    )
+    geopandas.read_file(nottingham / "nottingham_wards.gpkg").to_file(
+        two, layer="wards", driver="GPKG"
+    )
+    refused = CliRunner().invoke(main, ["import", "boundaries", str(two), "--level", "lad"])
+    assert refused.exit_code == 2
+    assert "--layer" in refused.output
+    given = CliRunner().invoke(
+        main, ["import", "boundaries", str(two), "--level", "lad", "--layer", "districts"]
+    )
+    assert given.exit_code == 0, given.output
+    assert Area.objects.filter(level="lad", code__startswith="E07", boundary__isnull=False).count()

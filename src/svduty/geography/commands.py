@@ -79,6 +79,14 @@ def lsoa_lookup(file: Path, vintage: str | None) -> None:
 @click.option("--code-field", help="Property holding the area code, when not obvious.")
 @click.option("--name-field", help="Property holding the area name, when not obvious.")
 @click.option("--vintage", type=int, help="Vintage year of the codes.")
+@click.option("--layer", help="The GeoPackage feature table to read, when it has several.")
+@click.option(
+    "--crs", help="The file's coordinate reference system (e.g. EPSG:27700), when not declared."
+)
+@click.option(
+    "--code", "area_code", help="The area's code, for a file of one feature with no code property."
+)
+@click.option("--name", "area_name", help="The area's name, with --code.")
 @click.option(
     "--assign-lsoas",
     is_flag=True,
@@ -90,6 +98,10 @@ def boundaries(
     code_field: str | None,
     name_field: str | None,
     vintage: int | None,
+    layer: str | None,
+    crs: str | None,
+    area_code: str | None,
+    area_name: str | None,
     assign_lsoas: bool,
 ) -> None:
     """Boundaries (GeoJSON or GeoPackage, any CRS; stored as WGS84)."""
@@ -98,8 +110,9 @@ def boundaries(
 
     def load() -> actions.LoadSummary:
         shapes = readers.read_boundaries(
-            file, level=level, code_field=code_field, name_field=name_field
-        )
+            file, level=level, code_field=code_field, name_field=name_field, layer=layer,
+            crs=crs, code=area_code, name=area_name,
+        )  # fmt: skip
         summary = actions.load_boundaries(
             boundaries=shapes, level=level, by=None, vintage=vintage, source=file.name
         )

@@ -160,7 +160,7 @@ def _single_area(
         raise GeographyInputError(
             file,
             message=f"an area code can be given only for a file of one feature; this one has "
-            f"{len(features)}, so name the code field instead",
+            f"{len(features)}, so name the code field (--code-field) instead",
         )
     area_code = normalise_code(code)
     if not is_code_of_level(area_code, level):
@@ -303,7 +303,7 @@ def _geopackage_features(
         raise GeographyInputError(
             file,
             message=f"the GeoPackage has several feature tables ({', '.join(tables)}); "
-            "name one as the layer",
+            "name one with --layer",
         )
     table = tables[0]
     found = connection.execute(
@@ -399,7 +399,7 @@ def _source_crs(file: str, features: Sequence[_Feature], declared: str | CRS | N
     raise GeographyInputError(
         file,
         message="the coordinates are not longitude/latitude and the file names no coordinate "
-        "system; give the CRS (e.g. EPSG:27700)",
+        "system; give it with --crs (e.g. --crs EPSG:27700)",
     )
 
 
@@ -493,8 +493,8 @@ def _code_key(file: str, features: Sequence[_Feature], level: str, given: str | 
     raise GeographyInputError(
         file,
         message=f"no property holds {describe_level(level)} in every feature (the properties "
-        f"are {_listing(keys)}){hint}; name the code field"
-        + (", or give the area's code" if len(features) == 1 else ""),
+        f"are {_listing(keys)}){hint}; name the code field (--code-field)"
+        + (", or give the area's code (--code, --name)" if len(features) == 1 else ""),
     )
 
 
