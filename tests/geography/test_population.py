@@ -168,3 +168,31 @@ def test_empty_population_file_is_refused(tmp_path: Path) -> None:
 def test_implausible_year_is_a_programming_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a plausible mid-year"):
         read_population(write(tmp_path, "pop.csv", "code,count\n"), year=17)
+
+
+def test_census_2021_bulk_files_give_usual_residents_and_age_bands(tmp_path: Path) -> None:
+    # The header of Nomis's census2021-ts001-ltla.csv; the figures are made up.
+    ts001 = write(
+        tmp_path,
+        "census2021-ts001-ltla.csv",
+        '"date","geography","geography code","Residence type: Total; measures: Value",'
+        '"Residence type: Lives in a household; measures: Value",'
+        '"Residence type: Lives in a communal establishment; measures: Value"\n'
+        '2021,"Northumberland","E06000057",320567,315000,5567\n'
+        '2021,"Newcastle upon Tyne","E08000021",300196,280000,20196\n',
+    )
+    assert read_population(ts001, year=2021) == [
+        PopulationRow("E06000057", 2021, "all", 320_567),
+        PopulationRow("E08000021", 2021, "all", 300_196),
+    ]
+    ts007a = write(
+        tmp_path,
+        "census2021-ts007a-ltla.csv",
+        "date,geography,geography code,Age: Total,Age: Aged 4 years and under,"
+        "Age: Aged 5 to 9 years,Age: Aged 20 to 24 years,Age: Aged 85 years and over\n"
+        "2021,Northumberland,E06000057,320567,15000,16000,15500,9000\n",
+    )
+    bands = {row.age_band: row.count for row in read_population(ts007a, year=2021)}
+    assert bands == {"all": 320_567, "0-4": 15_000, "5-9": 16_000, "20-24": 15_500, "85+": 9_000}
+    with pytest.raises(GeographyInputError, match="no rows for 2020"):
+        read_population(ts001, year=2020)

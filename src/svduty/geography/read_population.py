@@ -3,7 +3,10 @@
 Two shapes are read:
 - CSV (any delimiter), long — area code, optional age band, count — or wide, as ONS mid-year
   estimates are laid out (``Code``, ``Name``, ``All ages``, ``0``, ``1`` … ``90+``);
-- JSON keyed by GSS code, ``{"E06000001": {"population": 93019}, …}`` or ``{"E06000001": 93019}``.
+- JSON keyed by GSS code, ``{"E06000001": {"population": 93019}, …}`` or ``{"E06000001": 93019}``;
+- Census 2021 bulk CSVs as Nomis publishes them: TS001 (usual residents, its
+  ``Residence type: Total; measures: Value`` column) and TS007A (age bands, ``Age: Aged 5 to 9
+  years`` …).
 
 Population *density* (people per km², as in Census 2021 table TS006) is refused: turning it into
 counts needs each area's land area, and a count estimated that way is not what ONS publishes.
@@ -142,6 +145,8 @@ def _from_table(table: Table, year: int) -> list[PopulationRow]:
         if i not in (code_index, year_index) and _WIDE_AGE.fullmatch(h)
     }
     if count_index is None and not wide:
+        count_index, wide = _census_columns(table.header)
+    if count_index is None and not wide:
         density = [h for h in table.header if "density" in h.lower()]
         if density:
             raise GeographyInputError(
@@ -204,6 +209,31 @@ def _from_table(table: Table, year: int) -> list[PopulationRow]:
     return rows
 
 
+# A Census 2021 bulk file's column (Nomis): "Residence type: Total; measures: Value" (TS001),
+# "Age: Aged 5 to 9 years" (TS007A): a dimension, a category and, in some tables, the measure.
+_CENSUS_COLUMN = re.compile(
+    r"\s*(?P<dimension>[^:;]+?)\s*:\s*(?P<category>[^;]+?)\s*(?:;\s*measures\s*:\s*value\s*)?",
+    re.IGNORECASE,
+)
+
+
+def _census_columns(header: tuple[str, ...]) -> tuple[int | None, dict[int, str]]:
+    """The count column (a dimension's "Total", for usual residents) or the age-band columns
+    ("Age: …", their "Total" being all ages) of a Census 2021 bulk file, else (None, {})."""
+    total: int | None = None
+    bands: dict[int, str] = {}
+    for index, text in enumerate(header):
+        found = _CENSUS_COLUMN.fullmatch(text)
+        if found is None:
+            continue
+        dimension, category = found["dimension"].lower(), found["category"]
+        if dimension.startswith("age"):
+            bands[index] = _age_band_label(category)
+        elif category.lower() == "total" and total is None:
+            total = index
+    return (None, bands) if bands else (total, {})
+
+
 def _cell_count(table: Table, row: int, cells: tuple[str, ...], index: int) -> int:
     value = cell(table, row, cells, index)
     count = _as_count(value.replace(",", "").replace(" ", ""))
@@ -252,6 +282,7 @@ def _age_band_label(value: str) -> str:
     if text in ("all ages", "all", "total", "all persons"):
         return ALL_AGES
     text = re.sub(r"^aged?\s*", "", text)
+    text = re.sub(r"^(\d{1,3})\s*(?:years?)?\s*and\s*under$", r"0-\1", text)
     text = re.sub(r"\s*(to|-|–)\s*", "-", text)
     text = re.sub(r"\s*(and over|years and over|plus)$", "+", text)
     text = re.sub(r"\s*years?$", "", text)
