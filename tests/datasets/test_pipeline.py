@@ -195,8 +195,11 @@ def test_rows_outside_the_declared_period_are_errors(run, write_csv):
 
     assert result.rows == {"read": 2, "stored": 1, "quarantined": 1, "rejected": 0}
     (outside,) = with_code(result, "outside the declared period")
-    assert (outside["row"], outside["value"]) == (2, "2024-04")
-    assert "(2023-04 to 2024-03)" in outside["message"]
+    # The cell dating the row, as written, and the month it gives.
+    assert (outside["row"], outside["column"], outside["value"]) == (
+        2, "recorded_date", "2024-04-01",
+    )  # fmt: skip
+    assert outside["message"].endswith("(2023-04 to 2024-03): it is dated in 2024-04")
 
 
 def test_declared_periods_are_read_in_every_accepted_form():

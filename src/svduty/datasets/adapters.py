@@ -90,6 +90,7 @@ class Adapter:
     point: bool = False  # the table has longitude and latitude
     force_level: bool = False  # rows with no known place count for the partnership's force
     period: str = "month"  # column giving each row's period (breakdown, declared period)
+    dated_by: tuple[str, ...] = ()  # contract keys dating a row (the first given), for findings
     category: str = ""  # column giving each row's category (breakdown)
     category_fallback: str = ""  # column used where the category is null
     repeat_key: str = ""  # SQL over r_*: rows sharing a non-null key repeat an identifier
@@ -838,6 +839,7 @@ def _police_crime(ctx: Context) -> Adapter:
     }
     return Adapter(
         kind="police-crime",
+        dated_by=("recorded_date",),
         table=KIND_TABLE["police-crime"],
         contract=contract,
         typed=typed,
@@ -953,6 +955,7 @@ def _hospital_admissions(ctx: Context) -> Adapter:
     }
     return Adapter(
         kind="hospital-admissions",
+        dated_by=("episode_end_date", "admission_date"),
         table=KIND_TABLE["hospital-admissions"],
         contract=contract,
         typed=typed,
@@ -1028,6 +1031,7 @@ def _ae_assaults(ctx: Context) -> Adapter:
     }
     return Adapter(
         kind="ae-assaults",
+        dated_by=("assault_datetime",),
         table=KIND_TABLE["ae-assaults"],
         contract=contract,
         typed=typed,
@@ -1079,6 +1083,7 @@ def _ambulance_assaults(ctx: Context) -> Adapter:
     }
     return Adapter(
         kind="ambulance-assaults",
+        dated_by=("call_datetime",),
         table=KIND_TABLE["ambulance-assaults"],
         contract=contract,
         typed=typed,
@@ -1097,13 +1102,14 @@ def _ambulance_assaults(ctx: Context) -> Adapter:
 # --- The query for one file -----------------------------------------------------------------
 
 
-def source_query(adapter: Adapter, source: CsvSource) -> str:
+def source_query(adapter: Adapter, source: CsvSource, *, dates_shown: bool = False) -> str:
     """DuckDB SQL reading one CSV and returning its stored columns, flags and raw cells.
 
     Every step is a projection of the one before, so rows come out in the file's order: the
     pipeline numbers them as they arrive (unless the file was rewritten with its row numbers).
     The raw cells of the columns SQL checks look at come back as ``__raw_<key>``, only on rows
-    that failed a check, to be shown in findings.
+    that failed a check, to be shown in findings; with ``dates_shown`` (a declared period, checked
+    in Python) the cells dating each row (``dated_by``) come back on every row.
     """
     contract = adapter.contract
     width = len(source.header)
@@ -1153,10 +1159,13 @@ def source_query(adapter: Adapter, source: CsvSource) -> str:
     typed = "".join(f", {sql} AS {alias}" for alias, sql in adapter.typed.items())
     key_sql = adapter.repeat_key or "CAST(NULL AS UBIGINT)"
     stored = ", ".join(f"{sql} AS {_ident(name)}" for name, sql in adapter.stored.items())
+    dates = set(adapter.dated_by) if dates_shown else set()
     raw_cells = "".join(
-        f", CASE WHEN __flags <> 0 THEN r_{key} END AS {_ident('__raw_' + key)}"
+        f", r_{key} AS {_ident('__raw_' + key)}"
+        if key in dates
+        else f", CASE WHEN __flags <> 0 THEN r_{key} END AS {_ident('__raw_' + key)}"
         for key in contract.keys
-        if key in shown
+        if key in shown or key in dates
     )
     # A row of empty cells (the ",,,," lines spreadsheets leave below the data) is skipped and
     # not counted, like a blank line, in partners' files (a file rewritten with its row numbers

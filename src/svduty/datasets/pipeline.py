@@ -594,7 +594,9 @@ class _Importer:
         pieces: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=8)
         stop = threading.Event()
         try:
-            relation = self.con.sql(source_query(self.adapter, source))
+            relation = self.con.sql(
+                source_query(self.adapter, source, dates_shown=self.context.period is not None)
+            )
 
             def produce() -> None:
                 try:
@@ -999,6 +1001,16 @@ class _Importer:
             return where, f"({longitude}, {latitude})", check.message
         if check is OUTSIDE_PERIOD:
             first, last = self.context.period or ("", "")
+            period = cols[adapter.period][j].as_py()
+            for key in adapter.dated_by:  # the cell dating the row, as written
+                value = raw(key)
+                if value not in (None, ""):
+                    return (
+                        self._header(source, key),
+                        value,
+                        f"{check.message} ({first} to {last}): it is dated in {period}"
+                        + (" (Europe/London time)" if "T" in str(value) else ""),
+                    )
             key = adapter.key_of(adapter.period)
             header = self._header(source, key) if key in adapter.contract.keys else None
             return header, cols[adapter.period][j].as_py(), f"{check.message} ({first} to {last})"
