@@ -323,6 +323,50 @@ def test_aggregate_counts_of_other_series_for_the_same_year_are_not_warned_about
     assert _stored(partnership, "aggregate_counts") == 3
 
 
+def test_another_suppliers_or_departments_file_for_the_same_period_adds_to_it(
+    tmp_path: Path, partnership
+) -> None:
+    def imported(kind: str, name: str, text: str) -> Import:
+        path = tmp_path / name
+        path.write_text(text)
+        return import_files(partnership=partnership, kind=kind, by=None, paths=[path])
+
+    header = "source,measure,area_code,period,count\n"
+    hes = imported("aggregate-counts", "hes.csv",
+                   header + "hes,admissions-sharp-object,E08000021,2019/20,40\n"
+                   "hes,admissions-sharp-object,E08000037,2019/20,25\n")  # fmt: skip
+    schools = imported("aggregate-counts", "schools.csv",
+                       header + "dfe,permanent-exclusions,E08000037,2019/20,12\n")  # fmt: skip
+    assert (hes.status, schools.status, schools.replaces) == ("completed", "completed", None)
+    assert not [f for f in schools.findings if "also in import" in f["message"]]
+    assert _stored(partnership, "aggregate_counts") == 3
+    # A file with one of HES's two series for the same year does not replace it: both count,
+    # and a warning says so.
+    part = imported("aggregate-counts", "hes-gateshead.csv",
+                    header + "hes,admissions-sharp-object,E08000037,2019/20,26\n")  # fmt: skip
+    assert part.replaces is None
+    (warning,) = [f for f in part.findings if "also in import" in f["message"]]
+    assert warning["severity"] == "warning"
+    assert "holds some of the same series" in warning["message"]
+    assert _stored(partnership, "aggregate_counts") == 4
+    # A corrected file with all of HES's series replaces it (and not the schools' file).
+    corrected = imported("aggregate-counts", "hes-corrected.csv",
+                         header + "hes,admissions-sharp-object,E08000021,2019/20,41\n"
+                         "hes,admissions-sharp-object,E08000037,2019/20,26\n")  # fmt: skip
+    hes.refresh_from_db()
+    part.refresh_from_db()
+    assert (hes.status, part.status) == ("replaced", "replaced")
+    assert Import.objects.get(pk=schools.pk).status == "completed"
+    assert _stored(partnership, "aggregate_counts") == 3
+    assert corrected.status == "completed"
+    # Two emergency departments' A&E returns for the same month are both kept.
+    ae = "site_code,assault_datetime,assault_method,assault_location_type\n"
+    first = imported("ae-assaults", "rtd01.csv", ae + "RTD01,2019-05-03T22:00:00Z,B,S\n")
+    second = imported("ae-assaults", "rln02.csv", ae + "RLN02,2019-05-04T22:00:00Z,B,S\n")
+    assert (first.status, second.status, second.replaces) == ("completed", "completed", None)
+    assert _stored(partnership, "ae_assaults") == 2
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

@@ -405,45 +405,104 @@ def _other_live_imports(record: Import) -> QuerySet[Import]:
     ).exclude(pk=record.pk)
 
 
+# The columns telling apart the series that files of one kind and period can hold: a file of
+# aggregate counts from one supplier does not correct another's (HES admissions, then school
+# exclusions), nor an emergency department's A&E return another department's.
+SERIES_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aggregate-counts": ("source", "measure", "cohort", "area_code"),
+    "ae-assaults": ("site_code",),
+}
+
+
+def _series(record: Import) -> set[tuple[Any, ...]] | None:
+    """The series an import's stored rows hold (``SERIES_COLUMNS``); None for other kinds."""
+    columns = SERIES_COLUMNS.get(record.kind)
+    table = KIND_TABLE.get(record.kind)
+    if not columns or table is None:
+        return None
+    path = parquet_path(
+        partnership_slug=record.partnership.slug, table=table, import_id=str(record.pk)
+    )
+    if not path.exists():
+        return None
+    import duckdb
+
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"SELECT DISTINCT {', '.join(columns)} FROM read_parquet(?)",  # noqa: S608 - ours
+            [str(path)],
+        ).fetchall()
+    return set(found)
+
+
 def _imports_replaced_by(record: Import) -> list[Import]:
-    """Live imports of the same kind (and source) covering exactly the same periods."""
+    """Live imports of the same kind (and source) covering exactly the same periods and no
+    series this one lacks (``SERIES_COLUMNS``): a corrected file, not another partner's."""
     if not record.periods:
         return []
     candidates = _other_live_imports(record).order_by("-created_at")
-    return [old for old in candidates if old.periods == record.periods]
+    same_periods = [old for old in candidates if old.periods == record.periods]
+    if not same_periods or SERIES_COLUMNS.get(record.kind) is None:
+        return same_periods
+    mine = _series(record) or set()
+    return [old for old in same_periods if (_series(old) or set()) <= mine]
 
 
 def _overlap_findings(record: Import) -> list[dict[str, Any]]:
     """A note for each live import of the same kind and source that shares some, but not all,
     of this import's periods. police.uk months are read from this import from now on
     (``queries.superseded_months``); other record-level kinds keep both, so rows of those
-    periods may be counted twice: a warning says so. Aggregate counts and the Home Office tables
-    hold several series a period, which other imports of the same periods rightly add to: no
-    note."""
+    periods may be counted twice: a warning says so. Aggregate counts and A&E returns are told
+    apart by their series (``SERIES_COLUMNS``): another supplier's or department's file for the
+    same periods rightly adds to this one (no note); one sharing series with it gets the
+    warning. The Home Office tables get no note."""
     table = KIND_TABLE.get(record.kind)
-    if not record.periods or table is None or "month" not in TABLES[table].names:
+    if not record.periods or table is None:
+        return []
+    by_series = record.kind in SERIES_COLUMNS
+    if "month" not in TABLES[table].names and not by_series:
         return []
     mine = set(record.periods)
     monthly = record.kind in MONTH_FILE_KINDS
+    series = _series(record) if by_series else None
     findings = []
     for other in _other_live_imports(record).order_by("created_at"):
         shared = sorted(mine & set(other.periods or []))
-        if not shared or set(other.periods) == mine:
+        if not shared:
+            continue
+        if by_series:
+            # Another partner's series (or a supplier's other measures) add to this one: only
+            # series in both, for periods in both, may count twice.
+            if not (series or set()) & (_series(other) or set()):
+                continue
+        elif set(other.periods) == mine:
             continue
         span = shared[0] if len(shared) == 1 else f"{shared[0]} to {shared[-1]}"
         shared_text = (
             f"{len(shared)} of this import's periods ({span}) "
             f"{'is' if len(shared) == 1 else 'are'} also in import {other.pk}"
         )
-        message = (
-            f"{shared_text}: those months are now read from this import only, and import "
-            f"{other.pk} still gives its other months (rolling this import back gives them back)"
-            if monthly
-            else f"{shared_text}, which stays live: rows of those periods in both are all "
-            "counted, twice if they are the same records (a re-sent extract). To replace it, "
-            "import one file covering exactly its periods (or declare them with --period), or "
-            f"roll it back (svduty imports rollback {other.pk})"
-        )
+        if monthly:
+            message = (
+                f"{shared_text}: those months are now read from this import only, and import "
+                f"{other.pk} still gives its other months (rolling this import back gives them "
+                "back)"
+            )
+        elif by_series:
+            message = (
+                f"{shared_text}, which stays live and holds some of the same series "
+                f"({', '.join(SERIES_COLUMNS[record.kind])}): their rows for those periods are "
+                "counted from both imports. To replace it, import one file with all of its "
+                f"series for exactly its periods, or roll it back (svduty imports rollback "
+                f"{other.pk})"
+            )
+        else:
+            message = (
+                f"{shared_text}, which stays live: rows of those periods in both are all "
+                "counted, twice if they are the same records (a re-sent extract). To replace "
+                "it, import one file covering exactly its periods (or declare them with "
+                f"--period), or roll it back (svduty imports rollback {other.pk})"
+            )
         findings.append(
             {
                 "severity": "info" if monthly else "warning",
