@@ -174,3 +174,26 @@ def test_the_job_page_of_a_running_import_shows_a_progress_bar_that_refreshes_it
     assert '<progress id="job-progress"' in page
     assert 'value="40"' in page
     assert '<meta http-equiv="refresh"' in page
+
+
+def test_the_partnership_may_be_left_out_when_there_is_only_one(
+    tmp_path: Path, partnership
+) -> None:
+    path = _crimes(tmp_path, "A1,2023-04-03,8N,Y,X01000008")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("format: police-crime\ncolumns:\n  Ref: crime_ref\n", encoding="utf-8")
+    runner = CliRunner()
+    # As contracts.md 2.3 writes them: no --partnership.
+    added = runner.invoke(
+        main, ["mappings", "add", "force", "--format", "police-crime", "--from", str(mapping)]
+    )
+    assert added.exit_code == 0, added.output
+    assert "for cmdshire" in added.output
+    imported = runner.invoke(main, ["import", "police-crime", str(path), "--format", "json"])
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["partnership"] == "cmdshire"
+    # With two partnerships, which one must be said.
+    PartnershipFactory(slug="other")
+    refused = runner.invoke(main, ["import", "police-crime", str(path)])
+    assert refused.exit_code == 2
+    assert "--partnership" in refused.stderr

@@ -39,10 +39,20 @@ def _prepare() -> Any:
     return command_context()
 
 
-def _partnership(slug: str) -> Any:
+def _partnership(slug: str | None) -> Any:
+    """The partnership of ``slug``; with none given, the only partnership there is."""
     from svduty.cli import InputRefused
     from svduty.partnership.models import Partnership
 
+    if slug is None:
+        only = list(Partnership.objects.order_by("slug")[:2])
+        if len(only) == 1:
+            return only[0]
+        raise InputRefused(
+            "give the partnership with --partnership SLUG"
+            + (f" (there are several: {only[0].slug}, {only[1].slug}, …)" if only else
+               " (there is none yet: svduty partnership create …)")
+        )  # fmt: skip
     partnership = Partnership.objects.filter(slug=slug).first()
     if partnership is None:
         raise InputRefused(f"no partnership with the slug {slug!r} (svduty partnership create …)")
@@ -78,7 +88,9 @@ def _import_command(kind: str) -> click.Command:
         "(the reasons, with file, row and column, on stderr), 1 on any other error.",
     )
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-    @click.option("--partnership", "slug", required=True, help="The partnership's slug.")
+    @click.option(
+        "--partnership", "slug", help="The partnership's slug (needed only when there are several)."
+    )
     @click.option("--year", help="Financial year, for tables without a year column (2023/24).")
     @click.option(
         "--period",
@@ -108,7 +120,7 @@ def _import_command(kind: str) -> click.Command:
     @click.option("--background", is_flag=True, help="Queue the import and return at once.")
     def command(
         paths: tuple[Path, ...],
-        slug: str,
+        slug: str | None,
         year: str | None,
         period: str | None,
         source_name: str | None,

@@ -88,8 +88,10 @@ def mappings() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The mapping, as a YAML file.",
 )
-@click.option("--partnership", "slug", required=True, help="The partnership's slug.")
-def add_mapping(name: str, target_format: str, source: Path, slug: str) -> None:
+@click.option(
+    "--partnership", "slug", help="The partnership's slug (needed only when there are several)."
+)
+def add_mapping(name: str, target_format: str, source: Path, slug: str | None) -> None:
     """Save a mapping; saving again under the same name adds a new version."""
     from svduty.datasets.commands import _partnership, _prepare
 
@@ -114,7 +116,10 @@ def add_mapping(name: str, target_format: str, source: Path, slug: str) -> None:
         lines = "\n".join(f"  - {p}" for p in error.problems)
         raise InputRefused(f"{source.name}: the mapping cannot be used:\n{lines}") from None
     if created:
-        click.echo(f"Saved mapping {name} version {mapping.version} ({target_format}) for {slug}")
+        click.echo(
+            f"Saved mapping {name} version {mapping.version} ({target_format}) "
+            f"for {partnership.slug}"
+        )
     else:
         click.echo(f"Mapping {name} version {mapping.version} is unchanged (same definition)")
 
@@ -178,7 +183,9 @@ def show_mapping(name: str, slug: str | None, version: int | None, output: str) 
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--mapping", "mapping_name", required=True, help="The saved mapping's name.")
-@click.option("--partnership", "slug", required=True, help="The partnership's slug.")
+@click.option(
+    "--partnership", "slug", help="The partnership (needed only when several have the mapping)."
+)
 @click.option("--year", help="Declared financial year: rows outside it are errors (2023/24).")
 @click.option(
     "--period",
@@ -202,7 +209,7 @@ def show_mapping(name: str, slug: str | None, version: int | None, output: str) 
 def import_mapped(
     paths: tuple[Path, ...],
     mapping_name: str,
-    slug: str,
+    slug: str | None,
     year: str | None,
     period: str | None,
     source_name: str | None,
