@@ -426,6 +426,22 @@ def test_a_timezone_gives_local_date_times_their_offset() -> None:
     assert _canonical_date("5th April", "date", ("%d/%m/%Y",)) is None
 
 
+def test_date_formats_with_an_offset_or_a_zone_name_are_usable() -> None:
+    from svduty.datasets.mappings import _canonical_date
+
+    for fmt in ("%d/%m/%Y %H:%M %z", "%Y-%m-%dT%H:%M:%S%z", "%d/%m/%Y %H:%M %Z"):
+        spec = validate_definition(
+            target_format="ambulance-assaults",
+            text=f"columns:\n  Call: call_datetime\ndates:\n  call_datetime: '{fmt}'\n",
+        )
+        assert spec.dates["call_datetime"] == (fmt,)
+    # The offset written is kept: 23:05 at +01:00 is 22:05 UTC, still in May.
+    formats = ("%d/%m/%Y %H:%M %z",)
+    assert _canonical_date("31/05/2019 23:05 +0100", "datetime", formats, "Europe/London") == (
+        "2019-05-31T23:05:00+01:00"
+    )
+
+
 def test_the_cli_refuses_a_file_the_mapping_does_not_fit_with_exit_code_2(
     partnership, tmp_path: Path
 ) -> None:

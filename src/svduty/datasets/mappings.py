@@ -37,7 +37,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -331,7 +331,8 @@ def _format_problem(fmt: str) -> str | None:
     """Why a strptime format cannot be used, or None."""
     if "%" not in fmt:
         return "is not a date format: use strptime directives such as %d/%m/%Y"
-    sample = datetime(2001, 11, 23, 13, 45, 56)
+    # Aware, so that formats with an offset (%z) or a zone name (%Z, "UTC") can be tried too.
+    sample = datetime(2001, 11, 23, 13, 45, 56, tzinfo=UTC)
     try:
         datetime.strptime(sample.strftime(fmt), fmt)
     except ValueError as error:
