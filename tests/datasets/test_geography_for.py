@@ -76,3 +76,50 @@ def test_the_force_areas_own_boundary_is_preferred() -> None:
     geography = geography_for(PartnershipFactory(police_force_area=pfa))
 
     assert geography.boundary.bounds == (5.0, 5.0, 6.0, 6.0)
+
+
+def test_district_names_and_reviewed_aliases_name_csps_for_the_home_office_tables() -> None:
+    from click.testing import CliRunner
+
+    from svduty.access.models import AuditEvent
+    from svduty.cli import main
+    from svduty.datasets.areas import name_key
+
+    pfa = _area("E23000016", "pfa")
+    north = Area.objects.create(code="E22000368", name="North Worcestershire", level="csp",
+                                vintage=2019)  # fmt: skip
+    hereford = Area.objects.create(code="E22000050", name="Herefordshire", level="csp",
+                                   vintage=2019)  # fmt: skip
+    for csp in (north, hereford):
+        _link(csp, pfa)
+    for code, name in (("E07000234", "Bromsgrove"), ("E07000236", "Redditch")):
+        _link(Area.objects.create(code=code, name=name, level="lad", vintage=2019), north)
+    # A district named like a CSP is that CSP's name, not an old CSP's.
+    _link(Area.objects.create(code="E06000019", name="Herefordshire", level="lad", vintage=2019),
+          hereford)  # fmt: skip
+    partnership = PartnershipFactory(slug="west-mercia", police_force_area=pfa)
+
+    geography = geography_for(partnership)
+    assert geography.district_csps == {"Bromsgrove": "E22000368", "Redditch": "E22000368"}
+    assert name_key("London, City of") == name_key("City of London") == "city of london"
+
+    runner = CliRunner()
+    added = runner.invoke(
+        main, ["partnership", "aliases", "west-mercia", "--add", "Wyre Forest=e22000368"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "Wyre Forest" in added.output
+    assert "E22000368 North Worcestershire" in added.output
+    partnership.refresh_from_db()
+    assert geography_for(partnership).csp_name_index["wyre forest"] == "E22000368"
+    assert AuditEvent.objects.filter(summary__contains="Wyre Forest → E22000368").exists()
+    refused = runner.invoke(
+        main, ["partnership", "aliases", "west-mercia", "--add", "Atlantis=E22999999"]
+    )
+    assert refused.exit_code == 2
+    assert "not a loaded CSP code" in refused.output
+    removed = runner.invoke(
+        main, ["partnership", "aliases", "west-mercia", "--remove", "Wyre Forest"]
+    )
+    assert removed.exit_code == 0
+    assert "no CSP name aliases" in removed.output

@@ -58,6 +58,8 @@ class Context:
     today: date = field(default_factory=date.today)
     offence_mapping: Mapping[str, str] | None = None  # a partnership's reviewed extra entries
     csp_index: Mapping[str, str] = field(default_factory=dict)  # name_key(CSP name) → code
+    # name_key(district name) → the code of the one CSP it lies in (a merged CSP's old name)
+    district_csp_index: Mapping[str, str] = field(default_factory=dict)
     area_codes: frozenset[str] = frozenset()  # ONS codes known (empty: not checked)
 
 
@@ -586,8 +588,12 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
     def csp_of(value: str | None) -> tuple[tuple[Any, ...], str | None]:
         if value is None:
             return ((None,), None)
-        code = ctx.csp_index.get(name_key(value))
-        return ((code,), None if code else "csp-unknown")
+        key = name_key(value)
+        code = ctx.csp_index.get(key)
+        if code:
+            return ((code,), None)
+        code = ctx.district_csp_index.get(key)
+        return ((code,), "csp-by-district" if code else "csp-unknown")
 
     checks = [
         *_generic(),
@@ -637,7 +643,16 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
             "csp-unknown",
             "warning",
             "csp_name",
-            "matches no loaded CSP name or alias: stored with no CSP code (add an alias)",
+            "matches no loaded CSP name or alias: stored with no CSP code (review the "
+            "partnership's aliases: svduty partnership aliases SLUG --add 'NAME=CSP CODE')",
+            per_value=True,
+        ),
+        Check(
+            "csp-by-district",
+            "info",
+            "csp_name",
+            "is no loaded CSP's name but a district's (a CSP since merged, say): counted in the "
+            "one CSP the district lies in (add an alias to choose otherwise)",
             per_value=True,
         ),
         *_OFFENCE_CHECKS,

@@ -21,10 +21,13 @@ Place = tuple[str | None, str | None, str | None]  # (district, CSP, police forc
 def name_key(name: str) -> str:
     """How CSP names are compared: case, "&"/"and", punctuation and spacing ignored.
 
-    ``"Quennet & Tarrowby"`` and ``"quennet and tarrowby"`` match; so do ``"London, City of"`` and
-    ``"London City of"``.
+    ``"Quennet & Tarrowby"`` and ``"quennet and tarrowby"`` match; so do the Home Office's
+    ``"London, City of"`` and ONS's ``"City of London"`` (an inverted "…, City of" is turned).
     """
     text = name.lower().replace("&", " and ")
+    turned = re.fullmatch(r"\s*(.+?)\s*,\s*((?:city|county|borough) of)\s*", text)
+    if turned:
+        text = f"{turned[2]} {turned[1]}"
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
@@ -42,6 +45,8 @@ class Geography:
     geometry in WGS84; coordinates outside it are reported (None: not checked).
     ``split_districts``: districts of the partnership's force area that the loaded lookup puts in
     several CSPs → those CSPs' codes (rows in them get no CSP, and the import says so).
+    ``district_csps``: district names → the code of the one CSP each lies in, for the Home Office
+    tables' names of CSPs since merged (Bromsgrove, now in North Worcestershire).
     """
 
     lsoas: Mapping[str, Place] = field(default_factory=dict)
@@ -50,6 +55,7 @@ class Geography:
     pfa_code: str | None = None
     boundary: Any = None
     split_districts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    district_csps: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def lsoa_table(self) -> pa.Table:
@@ -69,6 +75,11 @@ class Geography:
     def csp_name_index(self) -> dict[str, str]:
         """``csp_names`` keyed by ``name_key``."""
         return {name_key(name): code for name, code in self.csp_names.items()}
+
+    @cached_property
+    def district_csp_index(self) -> dict[str, str]:
+        """``district_csps`` keyed by ``name_key``."""
+        return {name_key(name): code for name, code in self.district_csps.items()}
 
     @cached_property
     def prepared_boundary(self) -> Any:

@@ -217,6 +217,7 @@ def run_import(
         today=today or date.today(),
         offence_mapping=offence_mapping,
         csp_index=geography.csp_name_index,
+        district_csp_index=geography.district_csp_index,
         area_codes=geography.area_codes,
     )
     adapter = adapter_for(kind, context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from svduty.datasets.areas import Geography, Place
+from svduty.datasets.areas import Geography, Place, name_key
 from svduty.geography.models import Area, AreaLevel, AreaLink
 from svduty.partnership.models import Partnership
 
@@ -23,9 +23,11 @@ def geography_for(partnership: Partnership) -> Geography:
     """
     codes: dict[int, str] = {}
     levels: dict[int, str] = {}
-    for pk, code, level in Area.objects.values_list("id", "code", "level"):
+    names: dict[int, str] = {}
+    for pk, code, level, name in Area.objects.values_list("id", "code", "level", "name"):
         codes[pk] = code
         levels[pk] = level
+        names[pk] = name
     parents: dict[int, set[int]] = defaultdict(set)
     for child_id, parent_id in AreaLink.objects.values_list("child_id", "parent_id"):
         parents[child_id].add(parent_id)
@@ -69,6 +71,20 @@ def geography_for(partnership: Partnership) -> Geography:
         name: code
         for code, name in Area.objects.filter(level=AreaLevel.CSP).values_list("code", "name")
     }
+    # Districts by name (those in one CSP), for CSP names the Home Office tables still use after
+    # CSPs merged: a district's name that is also another CSP's is left out.
+    csp_keys = {name_key(name) for name in csp_names}
+    district_csps: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for pk, (csp, _pfa) in district_place.items():
+        name = names[pk]
+        if csp is None or name_key(name) in csp_keys:
+            continue
+        if district_csps.get(name, csp) != csp:
+            ambiguous.add(name)
+        district_csps[name] = csp
+    for name in ambiguous:
+        del district_csps[name]
     aliases: Any = getattr(partnership, "csp_aliases", None)  # a reviewed alias list, if kept
     if isinstance(aliases, dict):
         csp_names.update({str(alias): str(code) for alias, code in aliases.items()})
@@ -79,6 +95,7 @@ def geography_for(partnership: Partnership) -> Geography:
         pfa_code=pfa_code,
         boundary=partnership_boundary(partnership),
         split_districts=split_districts,
+        district_csps=district_csps,
     )
 
 

@@ -1124,3 +1124,39 @@ def set_disclosure_policy(
         by=_actor(by),
     )
     schedule_refresh(partnership)
+
+
+def set_csp_aliases(
+    *, partnership: Partnership, add: dict[str, str], remove: Sequence[str], by: User | None
+) -> dict[str, str]:
+    """Add or remove reviewed CSP name aliases (name → ONS CSP code); audited.
+
+    An alias must name a loaded CSP code; the aliases are the list the Home Office tables' CSP
+    names are matched through after the loaded CSP names (``geography_for``).
+    """
+    aliases = dict(partnership.csp_aliases or {})
+    known = set(Area.objects.filter(level=AreaLevel.CSP).values_list("code", flat=True))
+    problems = [
+        f"{name!r}: {code!r} is not a loaded CSP code"
+        for name, code in add.items()
+        if code not in known
+    ]
+    problems += [f"{name!r} is not an alias of {partnership.slug}" for name in remove
+                 if name not in aliases]  # fmt: skip
+    if problems:
+        raise PartnershipInputError("; ".join(problems))
+    for name in remove:
+        del aliases[name]
+    aliases.update(add)
+    partnership.csp_aliases = dict(sorted(aliases.items()))
+    partnership.save(update_fields=["csp_aliases"])
+    changes = [f"{name} → {code}" for name, code in add.items()] + [
+        f"{name} removed" for name in remove
+    ]
+    audit.record(
+        action=AuditEvent.Action.UPDATE,
+        summary=f"CSP aliases of {partnership.name}: {'; '.join(changes)}",
+        obj=partnership,
+        by=_actor(by),
+    )
+    return dict(partnership.csp_aliases)

@@ -138,6 +138,50 @@ def disclosure_command(slug: str, threshold: int | None, rounding: int | None, r
     )
 
 
+@partnership_group.command(name="aliases")
+@click.argument("slug")
+@click.option(
+    "--add",
+    "additions",
+    multiple=True,
+    metavar="'NAME=CODE'",
+    help="Match this CSP name (as the Home Office tables write it) to this ONS CSP code.",
+)
+@click.option("--remove", "removals", multiple=True, metavar="NAME", help="Remove an alias.")
+def aliases_command(slug: str, additions: tuple[str, ...], removals: tuple[str, ...]) -> None:
+    """Review, add or remove the partnership's CSP name aliases (for the Home Office tables)."""
+    _prepare()
+    from svduty.cli import InputRefused
+    from svduty.geography.models import Area, AreaLevel
+    from svduty.partnership import actions
+
+    partnership = _definitions_of(slug)
+    add: dict[str, str] = {}
+    for text in additions:
+        name, equals, code = text.rpartition("=")
+        if not equals or not name.strip() or not code.strip():
+            raise InputRefused(
+                f"--add {text!r}: write it as 'NAME=CODE' (e.g. 'Northern Devon=E22000363')"
+            )
+        add[name.strip()] = code.strip().upper()
+    if add or removals:
+        try:
+            actions.set_csp_aliases(partnership=partnership, add=add, remove=removals, by=None)
+        except actions.PartnershipInputError as exc:
+            raise InputRefused(str(exc)) from exc
+    aliases = partnership.csp_aliases or {}
+    if not aliases:
+        click.echo(f"{slug}: no CSP name aliases (CSP names are matched to the loaded lookup's)")
+        return
+    names = dict(
+        Area.objects.filter(level=AreaLevel.CSP, code__in=list(aliases.values()))
+        .order_by("vintage")
+        .values_list("code", "name")
+    )
+    for name, code in sorted(aliases.items()):
+        click.echo(f"{name:<40} → {code} {names.get(code, '')}")
+
+
 @click.group(name="frameworks")
 def frameworks_group() -> None:
     """The Duty's requirements and self-assessment questionnaires, as versioned data."""

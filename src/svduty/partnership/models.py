@@ -41,6 +41,12 @@ class Partnership(models.Model):
         related_name="+",
         help_text="the version of the Duty's requirements the partnership follows",
     )
+    csp_aliases = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="reviewed aliases of CSP names (as the Home Office tables write them) → "
+        'ONS CSP codes, e.g. {"Northern Devon": "E22000363"}',
+    )
     disclosure_policy = models.JSONField(
         default=dict,
         blank=True,
