@@ -63,6 +63,20 @@ def test_percentages_and_rates_use_published_figures_and_hide_with_them() -> Non
 # --- Tables ---------------------------------------------------------------------------------------
 
 
+def test_parts_of_an_area_at_each_level_are_protected_against_its_own_figure() -> None:
+    from svduty.analysis.disclosure import apply_to_parts
+
+    # A supplier's force figure 13 and its CSPs 9, 4, 0: 4 is hidden, and 9 with it, or
+    # 13 - 9 - 0 would give it away; 0 stays 0.
+    total, (csps,) = apply_to_parts(13, [[9, 4, 0]])
+    assert (total, csps) == (15, ["*", "*", 0])
+    # Levels are protected each on its own: districts (30, 25) need nothing; LSOAs (3, 52) do.
+    total, (districts, lsoas) = apply_to_parts(55, [[30, 25], [3, 52]])
+    assert (total, districts, lsoas) == (55, [30, 25], ["*", "*"])
+    # A figure the supplier suppressed (None) is hidden and protected like a small one.
+    assert apply_to_parts(40, [[21, None]])[1] == [["*", "*"]]
+
+
 def test_a_table_without_totals_needs_no_secondary_suppression() -> None:
     table = apply_to_table([[3, 20], [0, 13]])
     assert table == PublishedTable(cells=[["*", 20], [0, 15]])

@@ -618,8 +618,16 @@ def test_aggregate_counts_appear_by_area_with_supplier_suppression_kept(
     assert [(r["area_code"], r["count"], r["rate"]) for r in rows_of(table)] == [
         (PFA, 40, None), (NORTH, 21, 7.0), (SOUTH, None, None),
     ]  # fmt: skip
+    # The whole area's figure is the total of its CSPs': with Southby hidden, Northton's 20 would
+    # give it away (40 - 20), so it is hidden too (secondary suppression).
     public = public_version(table)
-    assert [r["count"] for r in rows_of(public)] == [40, 20, "*"]
+    assert [r["count"] for r in rows_of(public)] == [40, "*", "*"]
+    # A CSP's own table: its districts and its LSOAs are each a level adding up to it.
+    profile = find(
+        places(con, rule=DEFAULT_RULE, area=TESTSHIRE.for_csp(NORTH), period=FY_2019),
+        "places.aggregate.hes.admissions-sharp-object.all",
+    )
+    assert [r["count"] for r in rows_of(public_version(profile))] == [20]
 
 
 def test_queries_run_together_give_the_same_assessment_as_one_at_a_time(

@@ -264,6 +264,22 @@ def apply_to_table(
     )
 
 
+def apply_to_parts(
+    whole: int | None,
+    levels: Sequence[Sequence[int | None]],
+    *,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> tuple[Published, list[list[Published]]]:
+    """An area's own count and its parts' at one or more levels (its CSPs; or its districts,
+    and its LSOAs) as published, each count as the supplier gave it (None: suppressed by them).
+    Each level's parts add up to the whole, so secondary suppression works within each level
+    with the whole as its total."""
+    total = _Cell(whole, policy.publish(whole))
+    grid = [[_Cell(v, policy.publish(v)) for v in level] for level in levels]
+    _protect([_Group([*level, total]) for level in grid if level], policy)
+    return total.published, [[c.published for c in level] for level in grid]
+
+
 def published_percentage(
     part: Published, whole: Published, *, symbol: str = "*"
 ) -> float | str | None:

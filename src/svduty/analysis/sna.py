@@ -2515,6 +2515,9 @@ def public_version(
     counts = [c.name for c in table.columns if c.kind == "count" and c.name != recipe.total_column]
     if table.key.startswith("measures."):
         records = _public_measures(records, policy)
+    elif table.key.startswith("places.aggregate.") and records:
+        _public_aggregate_places(records, policy)
+        recipe.derive(records, policy.symbol)
     elif records and counts:
         body = records[:-1] if recipe.total_row else records
         cells = [[_as_count(r[c]) for c in counts] for r in body]
@@ -2558,6 +2561,37 @@ def public_version(
         notes=(*safe_notes, note),
         public=True,
     )
+
+
+# ONS codes' entity part (after the country letter) by how high the area stands: police force
+# areas, CSPs, districts, wards, LSOAs.
+_ENTITY_RANK = {"23": 5, "15": 5, "22": 4, "14": 4, "06": 3, "07": 3, "08": 3, "09": 3, "05": 2,
+                "01": 1}  # fmt: skip
+
+
+def _public_aggregate_places(records: list[Record], policy: disclosure.DisclosurePolicy) -> None:
+    """Counts a supplier sent by area (``aggregate_places``), published in place: the whole
+    area's row (the one area above all the others) is the total of each level of areas below
+    it, so secondary suppression works within each level."""
+    ranks = [_ENTITY_RANK.get(str(r["area_code"])[1:3], 0) for r in records]
+    top = max(ranks)
+    wholes = [i for i, rank in enumerate(ranks) if rank == top]
+    levels = sorted({rank for rank in ranks if rank < top}, reverse=True)
+    if len(wholes) != 1 or not levels:
+        for record in records:
+            record["count"] = policy.publish(_as_count(record["count"]))
+        return
+    (whole,) = wholes
+    parts = [[i for i, rank in enumerate(ranks) if rank == level] for level in levels]
+    total, published = disclosure.apply_to_parts(
+        _as_count(records[whole]["count"]),
+        [[_as_count(records[i]["count"]) for i in level] for level in parts],
+        policy=policy,
+    )
+    records[whole]["count"] = total
+    for level, values in zip(parts, published, strict=True):
+        for i, value in zip(level, values, strict=True):
+            records[i]["count"] = value
 
 
 def _as_count(value: Value) -> int | None:
