@@ -64,6 +64,20 @@ def test_an_unknown_partnership_is_bad_input(svduty: Any, tmp_path: Path) -> Non
     assert "no partnership" in result.output
 
 
+def test_an_output_of_another_kind_or_in_no_folder_is_bad_input(
+    svduty: Any, tmp_path: Path
+) -> None:
+    for args, reason in [
+        (["spend", "--output", str(tmp_path / "missing" / "s.csv")], "there is no folder"),
+        (["spend", "--output", str(tmp_path / "s.json")], "must end in .csv"),
+        (["360giving", "--output", str(tmp_path / "g.txt")], "must end in .json"),
+    ]:
+        result = svduty("export", *args, "--partnership", "nowhere")
+        assert result.exit_code == 2, result.output
+        assert reason in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_spend_writes_payments_over_500(svduty: Any, tmp_path: Path) -> None:
     p = people(slug="south")
     g = grant(p)

@@ -61,6 +61,27 @@ def test_a_failing_job_is_recorded_as_failed_with_its_reason() -> None:
     assert job.progress == 0.5
 
 
+class _Refused(ValueError):
+    refused_input = True
+
+
+@handler("test-refused")
+def _refused(job: Job, progress: Progress) -> dict[str, Any]:
+    raise _Refused("2023 is not a financial year")
+
+
+def test_a_job_refusing_its_input_keeps_the_reason_without_logging_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("INFO"), pytest.raises(_Refused):
+        start_job(kind="test-refused", params={}, background=False)
+    assert Job.objects.get(kind="test-refused").message == "2023 is not a financial year"
+    assert not [r for r in caplog.records if r.exc_info]
+    with caplog.at_level("INFO"), pytest.raises(RuntimeError):
+        start_job(kind="test-failing", params={}, background=False)
+    assert [r for r in caplog.records if r.exc_info]  # a fault keeps its traceback
+
+
 def _redis_is_up() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):

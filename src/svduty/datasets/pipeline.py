@@ -93,6 +93,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 class ImportRefused(ValueError):
     """The import cannot start: an unknown kind, policy, year or period (bad usage)."""
 
+    refused_input = True  # a job failing with it logs the reason, not a traceback
+
 
 @dataclass
 class ImportResult:

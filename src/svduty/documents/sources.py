@@ -21,6 +21,8 @@ from svduty.partnership.models import Partnership
 class DocumentRefused(ValueError):
     """The document cannot be built as asked (bad kind, area or year, or unsafe to publish)."""
 
+    refused_input = True  # a job failing with it logs the reason, not a traceback
+
 
 def policy_text(policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY) -> str:
     text = (

@@ -20,6 +20,25 @@ def export_group() -> None:
     """Open data: grants given (360Giving) and spend over £500 (CSV)."""
 
 
+def _check_output(output: Path, extension: str) -> None:
+    """Refuse (exit 2) an output file of another kind, or in a folder that does not exist."""
+    from svduty.cli import InputRefused
+
+    if output.suffix.lower() != extension:
+        raise InputRefused(f"cannot write {output.name}: the file must end in {extension}")
+    if not output.parent.is_dir():
+        raise InputRefused(f"there is no folder {output.parent}")
+
+
+def _write(output: Path, text: str) -> None:
+    from svduty.cli import InputRefused
+
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as error:
+        raise InputRefused(f"cannot write {output}: {error.strerror}") from None
+
+
 def _partnership(slug: str):  # type: ignore[no-untyped-def]
     from svduty.cli import InputRefused
     from svduty.partnership.models import Partnership
@@ -45,6 +64,7 @@ def export_360giving(slug: str, output: Path) -> None:
     """
     from svduty.cli import InputRefused, command_context, migrate, setup_django
 
+    _check_output(output, ".json")
     setup_django()
     migrate()
     from svduty.access import audit
@@ -59,7 +79,7 @@ def export_360giving(slug: str, output: Path) -> None:
                 f"{slug} has no grants given yet (no post or intervention with an approved "
                 "decision); the 360Giving standard needs at least one"
             )
-        output.write_text(dumps_exact(package), encoding="utf-8")
+        _write(output, dumps_exact(package))
         audit.record(
             action="export",
             summary=f"Exported {len(package['grants'])} grants in "
@@ -84,6 +104,7 @@ def export_spend(slug: str, output: Path) -> None:
     individuals redacted)."""
     from svduty.cli import command_context, migrate, setup_django
 
+    _check_output(output, ".csv")
     setup_django()
     migrate()
     from svduty.access import audit
@@ -93,7 +114,7 @@ def export_spend(slug: str, output: Path) -> None:
     try:
         partnership = _partnership(slug)
         count = len(spend_over_threshold(partnership))
-        output.write_text(spend_csv(partnership), encoding="utf-8", newline="")
+        _write(output, spend_csv(partnership))
         audit.record(
             action="export",
             summary=f"Exported {count} payments over £500 to {output.name}",

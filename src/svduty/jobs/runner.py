@@ -124,7 +124,12 @@ def run_job(job: Job, *, on_progress: Callable[[float, str], None] | None = None
     try:
         result = _HANDLERS[job.kind](job, progress)
     except Exception as exc:  # a job's failure is recorded, never lost
-        logger.exception("Job %s (%s) failed", job.pk, job.kind)
+        if getattr(exc, "refused_input", False):
+            # Input refused (an exception marking itself so): the job keeps the reason, and the
+            # caller reports it; a traceback would only be noise.
+            logger.debug("Job %s (%s) refused: %s", job.pk, job.kind, exc)
+        else:
+            logger.exception("Job %s (%s) failed", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED,
             error=f"{exc}\n\n{traceback.format_exc()}"[:20000],
