@@ -63,6 +63,28 @@ def north_count(assessment: Any) -> Any:
     return {r["area_code"]: r["count"] for r in table.as_records()}[NORTH]
 
 
+def test_csps_with_populations_loaded_only_for_their_lsoas_get_rates(
+    partnership: Partnership,
+) -> None:
+    from svduty.geography.models import Population
+
+    north = Area.objects.get(code=NORTH, level=AreaLevel.CSP)
+    lad = Area.objects.create(code="E07000001", name="North district", level=AreaLevel.LAD,
+                              vintage=2024)  # fmt: skip
+    AreaLink.objects.create(child=lad, parent=north)
+    for code, people in (("E01000001", 1500), ("E01000002", 2500)):
+        lsoa = Area.objects.create(code=code, name=code, level=AreaLevel.LSOA, vintage=2021)
+        AreaLink.objects.create(child=lsoa, parent=lad)
+        Population.objects.create(area=lsoa, year=2023, count=people)
+    import_crimes(partnership, [{}] * 8)
+
+    built = store.build_assessment(partnership, area=partnership.police_force_area.code,
+                                   period="2023/24")  # fmt: skip
+    rows = {r["area_code"]: r for r in built.table("places.csp.police_crime").as_records()}
+    # Northton's population is the sum of its LSOAs': 8 crimes among 4,000 people is 2 per 1,000.
+    assert (rows[NORTH]["population"], rows[NORTH]["rate"]) == (4000, 2.0)
+
+
 def test_a_stored_assessment_is_computed_once_then_read(
     partnership: Partnership, monkeypatch: pytest.MonkeyPatch
 ) -> None:

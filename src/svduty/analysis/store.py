@@ -162,6 +162,11 @@ def build_assessment(
         whole = sna.Area(code=pfa.code, name=pfa.name, csps=csps, names=names)
         populations = _populations(partnership, {pfa.code, *csps, *names}, periods.start_year(fy))
         measure_populations = queries.populations_of(partnership, list(csps), [baseline, fy])
+        # The partnership and CSPs with no population of their own loaded: the sum of their
+        # districts' or LSOAs', as the success measures' rates use (``populations_of``).
+        for (code, year), population in measure_populations.items():
+            if year == fy and code not in populations:
+                populations[code] = population.all_ages
         common: dict[str, Any] = {
             "rule": rule,
             "period": chosen,
