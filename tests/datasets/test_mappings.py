@@ -409,6 +409,46 @@ def test_datetime_cells_of_a_workbook_need_no_date_format(partnership, tmp_path:
     assert {b["period"] for b in record.breakdown} == {"2023-04", "2023-05"}
 
 
+def test_spreadsheet_serial_numbers_in_date_columns_are_read_as_dates(
+    partnership, tmp_path: Path
+) -> None:
+    from svduty.datasets.mappings import _canonical_date
+
+    # A General-formatted cell holding 43556 is 1 April 2019 to Excel and LibreOffice.
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[0][0], rows[1][0], rows[2][0] = 45021, 45046.0, datetime(2023, 5, 1)
+    source = _xlsx(tmp_path / "serials.xlsx", SOURCE_HEADER, rows)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    assert record.status == "completed", record.findings
+    assert {b["period"] for b in record.breakdown} == {"2023-04", "2023-05"}  # 5 and 30 April
+    assert _canonical_date(43616.96181, "datetime", ()) == "2019-05-31T23:05:00"
+    assert _canonical_date(2019, "date", ()) is None  # a year typed as a number is no date
+
+
+def test_an_aggregate_period_can_come_from_a_date_cell_or_a_date_format(
+    partnership, tmp_path: Path
+) -> None:
+    def imported(name: str, text: str, rows: list[list[Any]]) -> Any:
+        mapping, _created = save_mapping(
+            partnership=partnership, name=name, target_format="aggregate-counts",
+            definition=text, by=None,
+        )  # fmt: skip
+        source = _xlsx(tmp_path / f"{name}.xlsx", ["Month", "Area", "N"], rows)
+        return apply_mapping(mapping=mapping, paths=[source], by=None)
+
+    columns = "columns: {Month: period, Area: area_code, N: count}\n"
+    constants = "constants: {source: hes, measure: admissions}\n"
+    first = datetime(2019, 4, 1)
+    cells = imported("cells", columns + constants,
+                     [[first, "E08000021", 4], ["2020/21", "E08000021", 9]])  # fmt: skip
+    assert cells.status == "completed", cells.findings
+    assert {b["period"] for b in cells.breakdown} == {"2019-04", "2020/21"}
+    written = imported("written", columns + constants + "dates: {period: '%b %Y'}\n",
+                       [["Apr 2019", "E08000037", 4], ["2020/21", "E08000037", 9]])  # fmt: skip
+    assert written.status == "completed", written.findings
+    assert {b["period"] for b in written.breakdown} == {"2019-04", "2020/21"}
+
+
 def test_a_timezone_gives_local_date_times_their_offset() -> None:
     from svduty.datasets.mappings import _canonical_date
 

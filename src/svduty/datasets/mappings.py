@@ -37,7 +37,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,7 +79,17 @@ constants:
 """
 HEADER_SEARCH_ROWS = 30  # the header row may follow a few title rows
 DATE_TYPES = ("date", "datetime", "month")
-_CANONICAL_DATE = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "month": "%Y-%m"}
+# Columns holding a month or a financial year (aggregate counts' ``period``): a date cell or a
+# date format given for one makes a month; other text (2023/24) is passed on as written.
+PERIOD_TYPES = ("period",)
+_CANONICAL_DATE = {
+    "date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "month": "%Y-%m", "period": "%Y-%m",
+}  # fmt: skip
+# Spreadsheets count days from 30 December 1899 (as Excel and LibreOffice agree from March 1900
+# on); a number in a date column of a workbook is such a count, if it falls in 1950–2099 (a
+# number outside, such as a year typed as 2019, is not read as a date).
+_SERIAL_EPOCH = datetime(1899, 12, 30)
+_SERIAL_RANGE = (18_264, 73_415)  # 1 January 1950 to 31 December 2099
 _CONSTANT = "(constant from the mapping)"
 
 SCHEMA: dict[str, Any] = {
@@ -288,7 +298,7 @@ def validate_definition(*, text: str, target_format: str) -> MappingSpec:
         if key is None:
             continue
         column_type = contract.column(key).type
-        if column_type not in DATE_TYPES:
+        if column_type not in DATE_TYPES + PERIOD_TYPES:
             problems.append(f"dates → {name}: {key} is not a date column (it holds {column_type})")
             continue
         listed = (formats,) if isinstance(formats, str) else tuple(formats)
@@ -562,6 +572,11 @@ def _canonical_date(
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+            return None
+        moment = _SERIAL_EPOCH + timedelta(days=float(value))
+        moment = moment.replace(microsecond=0)
     else:
         text = _text(value)
         for fmt in formats:
@@ -679,6 +694,12 @@ def _convert_cell(
         else:
             folded = {k.casefold(): v for k, v in table.items()}
             value = folded.get(text.casefold(), text)
+    if column_type in PERIOD_TYPES and value is not None:
+        if isinstance(value, date) or spec.dates.get(key):
+            converted = _canonical_date(value, column_type, spec.dates.get(key, ()))
+            if converted is not None:
+                return converted
+        return _text(value)  # a month or financial year as written, checked by the import
     if column_type in DATE_TYPES and value is not None and _text(value) != "":
         converted = _canonical_date(value, column_type, spec.dates.get(key, ()), spec.timezone)
         if converted is not None:
