@@ -179,3 +179,36 @@ def test_png_size_reads_the_header() -> None:
     header = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big")
     assert png_size(header + (480).to_bytes(4, "big")) == (640, 480)
     assert png_size(b"GIF89a") is None
+
+
+def test_a_public_ledger_shows_public_sources_as_published_and_controls_the_others() -> None:
+    from svduty.analysis.results import ResultColumn, ResultTable
+    from svduty.documents.sources import WITHHELD, _public_ledger_table
+
+    table = ResultTable(
+        key="availability.completeness",
+        title="Completeness",
+        columns=(
+            ResultColumn("table", "Table", "code"),
+            ResultColumn("month", "Month", "month"),
+            ResultColumn("rows", "Rows", "count"),
+            ResultColumn("filled", "Rows with the field", "count"),
+            ResultColumn("percent", "Filled in (%)", "percent"),
+            ResultColumn("reason", "Why"),
+        ),
+        rows=(
+            ("police_uk_street", "2019-04", 663, 627, 94.6, "663 rows against a median of 722"),
+            ("police_crime", "2019-04", 663, 627, 94.6, "663 rows against a median of 722"),
+            ("police_crime", "2019-05", 3, 3, 100.0, "3 rows against a median of 722"),
+            ("police_crime", "2019-06", 0, 0, None, "no rows"),
+        ),
+        source_tables=("police_uk_street", "police_crime"),
+    )
+    public = _public_ledger_table(table).as_records()
+    # police.uk is already public: exactly as published, its sentence too.
+    assert public[0] == table.as_records()[0]
+    # Partner data: counts controlled, the share worked out from them, figures withheld.
+    assert [(r["rows"], r["filled"], r["percent"]) for r in public[1:]] == [
+        (665, 625, 94.0), ("*", "*", "*"), (0, 0, None),
+    ]  # fmt: skip
+    assert [r["reason"] for r in public[1:]] == [WITHHELD, WITHHELD, "no rows"]

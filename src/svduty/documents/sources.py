@@ -44,6 +44,7 @@ def _assessment(partnership: Partnership, *, area_code: str, year: str, public: 
 
 def _availability(partnership: Partnership, *, public: bool) -> tuple[ResultTable, ...]:
     """The data-availability ledger; for public output, through disclosure control."""
+    from svduty.analysis.queries import policy_for
     from svduty.datasets.ledger import availability
 
     # Aggregate data by area can run to every LSOA × period: documents carry the series ×
@@ -51,33 +52,69 @@ def _availability(partnership: Partnership, *, public: bool) -> tuple[ResultTabl
     tables = [t for t in availability(partnership) if t.key != "availability.area_periods"]
     if not public:
         return tuple(tables)
+    policy = policy_for(partnership)
     return tuple(
-        _public_ledger_table(t)
+        _public_ledger_table(t, policy)
         for t in tables
         # Its sentences quote percentages worked out from exact counts.
         if t.key != "availability.fields"
     )
 
 
-def _public_ledger_table(table: ResultTable) -> ResultTable:
-    """A ledger table as it may be published: counts controlled like any analysis table, and a
-    percentage hidden wherever a count on its row is."""
+WITHHELD = "(not given in the public version, as it quotes exact counts)"
+
+
+def _public_ledger_table(
+    table: ResultTable, policy: disclosure.DisclosurePolicy = disclosure.DEFAULT_POLICY
+) -> ResultTable:
+    """A ledger table as it may be published (contracts.md 4), row by row, as each row is of
+    one source (its ``table``): rows of already-public sources (police.uk, the Home Office
+    tables) as they are; others with their counts controlled, their percentages worked out
+    from the published counts (hidden with them) and any text quoting figures withheld."""
     from dataclasses import replace
 
-    from svduty.analysis.sna import public_version
+    from svduty.analysis.sna import PUBLIC_NOTE
 
-    published = public_version(table)
-    counts = [i for i, c in enumerate(table.columns) if c.kind == "count"]
-    shares = [i for i, c in enumerate(table.columns) if c.kind in ("percent", "rate")]
-    symbol = disclosure.DEFAULT_POLICY.symbol
-    rows = []
-    for row in published.rows:
-        cells = list(row)
-        if any(cells[i] == symbol for i in counts):
-            for i in shares:
-                cells[i] = symbol
-        rows.append(tuple(cells))
-    return replace(published, rows=tuple(rows), public=True)
+    kinds = {c.name: c.kind for c in table.columns}
+    counts = [n for n, kind in kinds.items() if kind == "count"]
+    shares = [n for n, kind in kinds.items() if kind in ("percent", "rate")]
+    texts = [n for n, kind in kinds.items() if kind == "text"]
+    records: list[dict[str, Any]] = [dict(r) for r in table.as_records()]
+    controlled: list[dict[str, Any]] = []
+    for record in records:
+        source = record.get("table")
+        if not disclosure.needs_control([str(source)] if source else table.source_tables):
+            continue
+        controlled.append(record)
+        for name in counts:
+            value = record[name]
+            record[name] = policy.publish(int(value) if isinstance(value, int | float) else None)
+        hidden = any(policy.is_suppressed(record[n]) for n in counts)
+        for name in shares:
+            if name == "percent" and "filled" in record and "rows" in record:
+                record[name] = disclosure.published_percentage(
+                    record["filled"], record["rows"], symbol=policy.symbol
+                )
+            elif hidden or record[name] is not None:
+                record[name] = policy.symbol  # not recomputable from the published counts
+        for name in texts:
+            if any(ch.isdigit() for ch in str(record[name] or "")):
+                record[name] = WITHHELD
+    disclosure.assert_no_small_numbers([[r[n] for n in counts] for r in controlled], policy=policy)
+    names = [c.name for c in table.columns]
+    notes = tuple(n for n in table.notes if not any(ch.isdigit() for ch in n))
+    if controlled:
+        notes += (
+            PUBLIC_NOTE.format(
+                threshold=policy.threshold, symbol=policy.symbol, rounding=policy.rounding
+            ),
+        )
+    return replace(
+        table,
+        rows=tuple(tuple(r.get(n) for n in names) for r in records),
+        notes=notes,
+        public=True,
+    )
 
 
 def gather(
