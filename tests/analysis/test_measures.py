@@ -55,7 +55,18 @@ def episode(**fields: Any) -> dict[str, Any]:
     return row | fields
 
 
-def measures(con: duckdb.DuckDBPyConnection, **options: Any) -> list[dict[str, Any]]:
+def measures(
+    con: duckdb.DuckDBPyConnection, *, sent: bool = True, **options: Any
+) -> list[dict[str, Any]]:
+    """The measures; with ``sent``, first adding a row no measure counts to each source in each
+    year, as a force's and a hospital's extracts for both years would have: a year with no rows
+    at all has no figure (``test_a_year_with_no_data_at_all_has_no_figure_not_zero``)."""
+    if sent:
+        insert(con, "police_crime", [crime(offence_code="105A", knife_flag="N", recorded_date=day)
+                                     for day in (BASE_DAY, CURRENT_DAY)])  # fmt: skip
+        insert(con, "hospital_admissions", [episode(cause_codes=["W01"], admission_date=day,
+                                                    episode_end_date=day)
+                                            for day in (BASE_DAY, CURRENT_DAY)])  # fmt: skip
     return success_measures(
         con,
         baseline_year="2019/20",
@@ -507,3 +518,25 @@ def test_the_published_leicestershire_example_is_reproduced_exactly(
     assert north[0] + south[0] + knife["location_unknown"]["baseline"] == 864
     assert north[1] + south[1] + knife["location_unknown"]["current"] == 810
     assert knife["located_outside"] == {"baseline": 0, "current": 0}
+
+
+def test_a_year_with_no_data_at_all_has_no_figure_not_zero(con: duckdb.DuckDBPyConnection) -> None:
+    from svduty.analysis.disclosure import apply_to_measures
+
+    # A force sent 2019/20 only; no hospital data came at all.
+    insert(con, "police_crime", [crime()] * 9)
+    rows = measures(con, sent=False)
+    knife = row(rows, "knife_enabled_serious_violence", "all_ages")
+    assert (knife["baseline_count"], knife["current_count"], knife["percent_change"]) == (
+        9, None, None,
+    )  # fmt: skip
+    assert knife["no_data"] == ["current"]
+    assert knife["note"].startswith("No police-recorded crime data (police-crime) has been "
+                                    "imported for 2023/24")  # fmt: skip
+    admissions = row(rows, "hospital_admissions_sharp_object", "all_ages", NORTH)
+    assert (admissions["baseline_count"], admissions["current_count"]) == (None, None)
+    assert "2019/20 or 2023/24" in admissions["note"]
+    # In public: still no figure (not "*", which would say a small number was hidden).
+    public = row(apply_to_measures(rows), "knife_enabled_serious_violence", "all_ages")
+    assert (public["baseline_count"], public["current_count"]) == (10, None)
+    assert public["note"] == knife["note"]

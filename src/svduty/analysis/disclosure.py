@@ -321,6 +321,8 @@ def apply_to_measures(
     cells: dict[tuple[int, str, str | None], _Cell] = {}
     for index, row in enumerate(public):
         for key, period in _PERIODS:
+            if period in (row.get("no_data") or ()):
+                continue  # no data at all that year: no figure, nothing to protect
             cells[(index, key, None)] = _Cell(row[key], policy.publish(row[key]))
             for breakdown in _BREAKDOWNS:
                 if row.get(breakdown) is not None:
@@ -333,6 +335,8 @@ def apply_to_measures(
     for index, row in enumerate(public):
         for key, period in _PERIODS:
             name = (row["measure"], row["cohort"], period)
+            if (index, key, None) not in cells:
+                continue
             if row.get("area_level") == "partnership":
                 totals[name] = cells[(index, key, None)]
                 parts[name] += [
@@ -350,6 +354,8 @@ def apply_to_measures(
         else:
             public[index][key][year] = cell.published
     for row in public:
+        if row.get("no_data"):
+            continue  # its derived figures and note already say there is none
         row.update(
             derived(
                 row["baseline_count"],

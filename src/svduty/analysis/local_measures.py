@@ -468,6 +468,12 @@ def _row(
         "location_unknown": location_unknown,
         "located_outside": located_outside,
         "rate_per": measure.rate_per,
+        # Years the supplier gave no figure for: no figure, in public too (not "*").
+        "no_data": [
+            period
+            for y, period in zip(years, ("baseline", "current"), strict=True)
+            if y in not_supplied
+        ],
         "baseline_population": pops[0],
         "current_population": pops[1],
     }

@@ -319,6 +319,7 @@ def success_measures(
                     "rate_per": RATE_PER[measure],
                     "baseline_population": pops[0],
                     "current_population": pops[1],
+                    "no_data": [],
                 }
                 rows.append(row)
     # The figures derived from each row's counts, every row's exact test computed together.
@@ -334,10 +335,75 @@ def success_measures(
             for row in rows
         ]
     )
+    missing = {
+        table: [y for y in years if y not in _years_with_rows(con, table, years)]
+        for table in set(_SOURCE_OF.values())
+    }
     return [
-        {key: (row | extra)[key] for key in ROW_KEYS}
+        _without_missing_years({key: (row | extra)[key] for key in ROW_KEYS}, years, missing)
         for row, extra in zip(rows, figures, strict=True)
     ]
+
+
+# The stored table each measure counts, and what its rows are, for notes.
+_SOURCE_OF = {
+    "hospital_admissions_sharp_object": "hospital_admissions",
+    "knife_enabled_serious_violence": "police_crime",
+    "homicide": "police_crime",
+}
+_SOURCE_WORDS = {
+    "hospital_admissions": "hospital admissions data",
+    "police_crime": "police-recorded crime data (police-crime)",
+}
+_DERIVED_KEYS = ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
+                 "current_rate", "current_rate_ci", "p_value", "significant")  # fmt: skip
+
+
+# Each source's date column, as the measures count its rows by year (contracts.md 1).
+_DATED_BY = {
+    "police_crime": "recorded_date",
+    "hospital_admissions": "coalesce(episode_end_date, admission_date)",
+}
+
+
+def _years_with_rows(
+    con: duckdb.DuckDBPyConnection, table: str, years: tuple[str, str]
+) -> set[str]:
+    """Which of the years the table has any stored row in (whatever it counts); each looked
+    for with LIMIT 1, so a scan stops at the first row found."""
+    dated = _DATED_BY[table]
+    parts = [
+        f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {dated} BETWEEN ? AND ? LIMIT 1))"  # noqa: S608 - our own table and column
+        for _year in years
+    ]
+    params: list[object] = []
+    for year in years:
+        params += [periods.year_start(year), periods.year_end(year)]
+    found = con.execute(f"SELECT {', '.join(parts)}", params).fetchone() or ()
+    return {year for year, seen in zip(years, found, strict=True) if seen}
+
+
+def _without_missing_years(
+    row: dict[str, Any], years: tuple[str, str], missing: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """A row whose source had no rows at all in a year: no count for that year (not 0, which
+    would read as none happening), nothing worked out from it, and a note saying why."""
+    table = _SOURCE_OF[row["measure"]]
+    absent = [y for y in years if y in (missing.get(table) or [])]
+    row["no_data"] = [period for y, period in zip(years, ("baseline", "current"), strict=True)
+                      if y in absent]  # fmt: skip
+    if not absent:
+        return row
+    for key, year in (("baseline_count", years[0]), ("current_count", years[1])):
+        if year in absent:
+            row[key] = None
+    row.update(dict.fromkeys(_DERIVED_KEYS))
+    row["note"] = (
+        f"No {_SOURCE_WORDS[table]} has been imported for {' or '.join(dict.fromkeys(absent))}, so "
+        "there is "
+        "no figure for it and no change is given."
+    )
+    return row
 
 
 # Every row's keys, in order: the contract's first.
@@ -364,6 +430,7 @@ ROW_KEYS = (
     "p_value",
     "significant",
     "note",
+    "no_data",
 )
 
 

@@ -270,15 +270,22 @@ def headline(report: Mapping[str, Any], *, area_code: str) -> tuple[str, ...]:
         if row["area_code"] != area_code or row["cohort"] != "all_ages":
             continue
         name = MEASURE_NAMES.get(row["measure"], row["measure"])
+        if row.get("no_data"):
+            sentences.append(f"{name}: {row['note']}")
+            continue
         change = row["percent_change"]
         described = (
             "a change that cannot be shown"
             if change is None or isinstance(change, str)
             else f"a change of {change:+.1f}%"
         )
+
+        def shown(count: Any) -> str:
+            return "no figure" if count is None else str(count)
+
         sentences.append(
-            f"{name}: {row['baseline_count']} in {report['baseline_year']} and "
-            f"{row['current_count']} in {report['year']}, {described}."
+            f"{name}: {shown(row['baseline_count'])} in {report['baseline_year']} and "
+            f"{shown(row['current_count'])} in {report['year']}, {described}."
         )
     return tuple(sentences)
 
