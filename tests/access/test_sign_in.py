@@ -46,6 +46,33 @@ def test_a_lead_with_a_device_gets_in_only_with_the_right_code(client: Client) -
     assert client.get(reverse("web:dashboard")).status_code == 200
 
 
+def test_a_password_alone_cannot_enrol_another_authenticator(client: Client) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from svduty.access.models import AuditEvent
+
+    lead = member(Role.PARTNERSHIP_LEAD)
+    device = confirmed_device(lead)
+    client.post(reverse("access:login"), {"username": lead.username, "password": PASSWORD})
+    # The set-up page would show a new key, whose code would sign in: it sends to the code page.
+    page = client.get(reverse("access:two_factor_setup"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("access:two_factor_verify"))
+    client.post(reverse("access:two_factor_setup"), {"code": "123456"})
+    assert list(TOTPDevice.objects.filter(user=lead)) == [device]
+    assert client.get(reverse("web:dashboard")).status_code == 302
+    # The password step is not recorded as signing in; a wrong code is recorded as a failure.
+    summaries = list(AuditEvent.objects.filter(actor=lead).values_list("summary", flat=True))
+    assert f"{lead.username} signed in" not in summaries
+    client.post(reverse("access:two_factor_verify"), {"code": "000000"})
+    assert AuditEvent.objects.filter(
+        action="login_failed", summary__startswith="Wrong two-factor code"
+    ).exists()
+    device.throttle_reset()
+    client.post(reverse("access:two_factor_verify"), {"code": current_code(device)})
+    assert AuditEvent.objects.filter(summary__contains="two-factor code accepted").exists()
+
+
 def test_setting_up_two_factor_confirms_the_device_with_a_first_code(client: Client) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -96,9 +96,14 @@ def _audit_delete(sender: type[models.Model], instance: models.Model, **_: Any) 
 
 @receiver(user_logged_in)
 def _audit_login(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
-    audit.record(
-        action=AuditEvent.Action.LOGIN, summary=f"{user.get_username()} signed in", by=user
+    # A user who needs two-factor authentication is signed in only once a code is accepted
+    # (``views.two_factor_verify``, ``two_factor_setup``): the password alone is recorded so.
+    summary = (
+        f"{user.get_username()} gave the right password; two-factor code not yet given"
+        if getattr(user, "requires_two_factor", False)
+        else f"{user.get_username()} signed in"
     )
+    audit.record(action=AuditEvent.Action.LOGIN, summary=summary, by=user)
 
 
 @receiver(user_logged_out)

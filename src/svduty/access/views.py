@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from svduty.access import queries
+from svduty.access import audit, queries
 from svduty.access.decorators import login_required, permission_required, public
 from svduty.access.forms import OneTimeCodeForm, SignInForm
+from svduty.access.models import AuditEvent
 from svduty.access.permissions import Permission
 
 
@@ -47,8 +48,17 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: show the secret as a QR code, confirm with a first code."""
+    """Enrol an authenticator app: show the secret as a QR code, confirm with a first code.
+
+    A user who already has an authenticator must first sign in with it: after the password
+    alone, enrolling another would be a way round the second factor. Every enrolment and every
+    wrong code is audited."""
     user = request.user
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    if has_device and not user.is_verified():  # type: ignore[union-attr]
+        verify = reverse("access:two_factor_verify")
+        target = request.GET.get("next", "")
+        return HttpResponseRedirect(f"{verify}?next={target}" if target else verify)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
@@ -58,8 +68,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save()
             otp_login(request, device)
+            audit.record(
+                action=AuditEvent.Action.LOGIN,
+                summary=f"{user.get_username()} set up an authenticator app and signed in with it",
+                by=user,  # type: ignore[arg-type]
+            )
             messages.success(request, "Two-factor authentication is set up.")
             return HttpResponseRedirect(_next_url(request))
+        _wrong_code(user)
         form.add_error("code", "The code is wrong or has expired. Enter the current code")
     qr_svg = segno.make(device.config_url).svg_inline(
         scale=4, title="QR code for your authenticator app"
@@ -71,6 +87,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "next": request.GET.get("next", ""),
     }
     return render(request, "access/two_factor_setup.html", context)
+
+
+def _wrong_code(user: Any) -> None:
+    audit.record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        summary=f"Wrong two-factor code for “{user.get_username()}”",
+        by=user,
+    )
 
 
 def _base32_secret(device: TOTPDevice) -> str:
@@ -88,7 +112,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
             if device.verify_token(code):
                 otp_login(request, device)
+                audit.record(
+                    action=AuditEvent.Action.LOGIN,
+                    summary=f"{request.user.get_username()} signed in (two-factor code accepted)",
+                    by=request.user,  # type: ignore[arg-type]
+                )
                 return HttpResponseRedirect(_next_url(request))
+        _wrong_code(request.user)
         form.add_error("code", "The code is wrong or has expired. Enter the current code")
     return render(
         request,
