@@ -270,7 +270,14 @@ def test_hotspot_tables_from_the_store_by_quarter_within_one_year_and_their_publ
     counts = [row[3] for row in public.rows]
     assert not [c for c in counts if isinstance(c, int) and 1 <= c <= 7]
     assert "*" in counts
-    assert [row[4] for row in public.rows] == [row[4] for row in overall.rows]  # z unchanged
+    # z, p and q come from the exact counts of each cell and its neighbours: published beside
+    # the hidden counts they would give them back, so only the classification is.
+    assert {row[4:7] for row in public.rows} == {(None, None, None)}
+    assert [row[-1] for row in public.rows] == [row[-1] for row in overall.rows]
+    assert sna.HOTSPOT_PUBLIC_NOTE in public.notes
+    public_emerging = sna.public_version(emerging)
+    latest = [c.name for c in emerging.columns].index("z_latest")
+    assert {row[latest] for row in public_emerging.rows} == {None}
 
 
 def test_the_pattern_over_time_can_reach_back_further_than_the_period(con: object) -> None:

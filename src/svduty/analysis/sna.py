@@ -2544,6 +2544,10 @@ def public_version(
         recipe.derive(records, policy.symbol)
         if recipe.drop_suppressed:
             records = [r for r in records if not any(policy.is_suppressed(r[c]) for c in counts)]
+    withheld = [c.name for c in table.columns if c.name in _STATISTICS_OF_EXACT_COUNTS]
+    if withheld and table.key.startswith(_HOTSPOT_TABLES):
+        for record in records:
+            record.update(dict.fromkeys(withheld))
     every_count = [c.name for c in table.columns if c.kind == "count"]
     disclosure.assert_no_small_numbers(
         [[r[c] for c in every_count] for r in records], policy=policy
@@ -2555,6 +2559,8 @@ def public_version(
     # A note may quote an exact count ("3 had no location"): public versions keep only notes
     # without figures.
     safe_notes = tuple(n for n in table.notes if not any(ch.isdigit() for ch in n))
+    if withheld and table.key.startswith(_HOTSPOT_TABLES):
+        safe_notes += (HOTSPOT_PUBLIC_NOTE,)
     return replace(
         table,
         rows=tuple(tuple(r.get(n) for n in names) for r in records),
@@ -2567,6 +2573,17 @@ def public_version(
 # areas, CSPs, districts, wards, LSOAs.
 _ENTITY_RANK = {"23": 5, "15": 5, "22": 4, "14": 4, "06": 3, "07": 3, "08": 3, "09": 3, "05": 2,
                 "01": 1}  # fmt: skip
+
+
+# Hotspot tables' test statistics are worked out from the exact counts of each cell and its
+# neighbours: published beside hidden counts, they give them back (a least-squares solve over
+# the grid recovers each one). The public version keeps each cell's classification only.
+_HOTSPOT_TABLES = ("places.hotspots", "places.emerging_hotspots")
+_STATISTICS_OF_EXACT_COUNTS = frozenset({"z", "p", "q", "z_latest"})
+HOTSPOT_PUBLIC_NOTE = (
+    "The test statistics (z-scores and p-values) are not published: worked out from the exact "
+    "counts, they would give hidden counts away. Each cell's classification is shown."
+)
 
 
 def _public_aggregate_places(records: list[Record], policy: disclosure.DisclosurePolicy) -> None:
