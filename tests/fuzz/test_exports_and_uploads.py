@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from svduty.access.models import AuditEvent
 from svduty.access.roles import Role
 from svduty.datasets.actions import import_files
+from svduty.datasets.queries import WITHHELD_VALUE
 from svduty.documents.render.common import neutralise_formula
 from svduty.funding.opendata import neutralise as neutralise_spend
 from svduty.public.views import _cell as public_cell
@@ -139,3 +140,37 @@ def test_the_import_page_escapes_values_from_the_file(
     page = client.get(f"/imports/{record.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_row_values_in_an_import_report_are_shown_only_to_analysts_and_the_supplier(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    from tests.factories import member
+
+    path = tmp_path / "crimes.csv"
+    path.write_text(
+        "crime_ref,recorded_date,offence_code,knife_flag,victim_age,lsoa_code\n"
+        "F1,2023-06-01,5D,Y,130,X01990001\n"
+    )
+    # Uploaded by the council (another organisation of the partnership than the lead's).
+    record = import_files(
+        partnership=world["partnership"], kind="police-crime", paths=[path], by=None,
+        organisation=world["other_org"],
+    )  # fmt: skip
+    (age,) = [f for f in record.findings if f["column"] == "victim_age"]
+    assert age["value"] == "130"
+
+    def seen_by(user: Any) -> tuple[str, str]:
+        client = Client()
+        sign_in(client, user)
+        report = client.get(f"/imports/{record.pk}/?format=json").json()
+        (finding,) = [f for f in report["findings"] if f["column"] == "victim_age"]
+        page = client.get(f"/imports/{record.pk}/report.csv").content.decode()
+        return finding["value"], page
+
+    value, page = seen_by(world["users"][Role.PARTNERSHIP_LEAD])
+    assert value == WITHHELD_VALUE
+    assert ",130," not in page
+    assert seen_by(world["users"][Role.ANALYST])[0] == "130"
+    assert seen_by(member(Role.CONTRIBUTOR, world["other_org"]))[0] == "130"  # their own file

@@ -262,7 +262,7 @@ def import_detail(request: HttpRequest, import_id: uuid.UUID) -> Any:
     record = Import.objects.select_related("partnership").filter(pk=import_id).first()
     if record is None or not can_view_import(actor.as_user(), record):
         return Status(404, {"detail": "Not Found"})
-    return report_json(record)
+    return report_json(record, viewer=actor.as_user())
 
 
 @api.post(

@@ -118,12 +118,40 @@ def can_view_import(user: User, record: Import) -> bool:
     )
 
 
-def report_json(record: Import, *, with_details: bool = True) -> dict[str, Any]:
+WITHHELD_VALUE = "(withheld: a value from a row of the file)"
+
+
+def can_see_row_values(user: User, record: Import) -> bool:
+    """Whether the user may read the values of the file's rows that findings quote: analysts
+    (who see record-level data) and the organisation that supplied the file."""
+    return has_permission(user, Permission.RECORDS_VIEW, partnership=record.partnership) or (
+        record.organisation is not None
+        and has_permission(user, Permission.IMPORTS_VIEW_OWN, organisation=record.organisation)
+    )
+
+
+def findings_for(record: Import, viewer: User | None) -> list[dict[str, Any]]:
+    """The import's findings as ``viewer`` may read them (None: the command line, trusted): a
+    value quoted from a row of the file is withheld from anyone who may not see row values."""
+    findings = list(record.findings or [])
+    if viewer is None or can_see_row_values(viewer, record):
+        return findings
+    return [
+        {**f, "value": WITHHELD_VALUE} if f.get("row") is not None and f.get("value") is not None
+        else f
+        for f in findings
+    ]
+
+
+def report_json(
+    record: Import, *, with_details: bool = True, viewer: User | None = None
+) -> dict[str, Any]:
     """The import report of contracts.md 5.1, extended with ``mapping``.
 
     ``mapping`` names the saved mapping version the files went through (``{"name": …,
     "version": …}``): an addition to the contract's shape, documented in docs/importing.md, given
     only for imports through a mapping, so every other report keeps exactly the contract's keys.
+    With ``viewer``, findings quote row values only if the viewer may see them (``findings_for``).
     """
     report: dict[str, Any] = {
         "id": str(record.pk),
@@ -142,7 +170,7 @@ def report_json(record: Import, *, with_details: bool = True) -> dict[str, Any]:
         report["mapping"] = mapping
     if with_details:
         report["breakdown"] = record.breakdown
-        report["findings"] = record.findings
+        report["findings"] = findings_for(record, viewer)
     return report
 
 

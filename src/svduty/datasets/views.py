@@ -60,15 +60,19 @@ def _visible(request: HttpRequest, import_id: str) -> Import:
 @login_required
 def import_detail(request: HttpRequest, import_id: str) -> HttpResponse:
     record = _visible(request, import_id)
+    viewer = request.user  # type: ignore[assignment]
     if request.GET.get("format") == "json":
-        return JsonResponse(queries.report_json(record))
+        return JsonResponse(queries.report_json(record, viewer=viewer))  # type: ignore[arg-type]
     can_rollback = record.status == Import.Status.COMPLETED and has_permission(
         request.user,  # type: ignore[arg-type]
         Permission.IMPORT_ROLLBACK,
         partnership=record.partnership,
     )
+    findings = queries.findings_for(record, viewer)  # type: ignore[arg-type]
     return render(
-        request, "datasets/import_detail.html", {"record": record, "can_rollback": can_rollback}
+        request,
+        "datasets/import_detail.html",
+        {"record": record, "can_rollback": can_rollback, "findings": findings},
     )
 
 
@@ -80,7 +84,7 @@ def import_report_csv(request: HttpRequest, import_id: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="import-{record.pk}-report.csv"'
     writer = csv.writer(response)
     writer.writerow(["severity", "file", "row", "column", "value", "message"])
-    for finding in record.findings:
+    for finding in queries.findings_for(record, request.user):  # type: ignore[arg-type]
         writer.writerow(
             [
                 safe_cell(finding.get(key))
