@@ -137,7 +137,8 @@ def findings_for(record: Import, viewer: User | None) -> list[dict[str, Any]]:
     if viewer is None or can_see_row_values(viewer, record):
         return findings
     return [
-        {**f, "value": WITHHELD_VALUE} if f.get("row") is not None and f.get("value") is not None
+        {**f, "value": WITHHELD_VALUE}
+        if f.get("row") is not None and f.get("value") is not None
         else f
         for f in findings
     ]
