@@ -465,3 +465,15 @@ def test_record_level_rows_are_stored_in_date_order_in_small_row_groups(run, wri
     ranges = [(g.column(date_column).statistics.min, g.column(date_column).statistics.max)
               for g in groups]  # fmt: skip
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
+
+
+def test_with_no_lsoa_geography_loaded_the_report_says_rows_could_not_be_placed(run, write_csv):
+    good = ["", "2023-06-01", "", "5D", "", "N", "", "", "30", "", "", "", "", "", ""]
+    rows = [[f"CR{n}", *good[1:11], lsoa, "", "", ""]
+            for n, lsoa in enumerate(["E01000001", "E01000002", ""])]  # fmt: skip
+    result = run("police-crime", write_csv("crime.csv", CRIME, rows), policy="refuse")
+
+    assert result.status == "completed"
+    (unplaced,) = [f for f in result.findings if "no LSOA geography is loaded" in f["message"]]
+    assert unplaced["severity"] == "warning"
+    assert "the LSOA codes of 2 rows could not be placed" in unplaced["message"]

@@ -12,6 +12,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 
@@ -23,7 +24,7 @@ from svduty.datasets.actions import (
 )
 from svduty.datasets.models import Import
 from svduty.datasets.pipeline import ImportRefused
-from svduty.datasets.queries import analytic_connection
+from svduty.datasets.queries import analytic_connection, parquet_path
 from svduty.geography.models import Area, AreaLink
 from tests.factories import PartnershipFactory
 
@@ -482,3 +483,26 @@ def test_raw_files_are_kept_under_the_import_with_their_folder_names(
     kept = Path(settings.FILES_DIR) / "raw" / str(record.pk) / "extract" / "crimes.csv"
     assert kept.read_bytes() == (folder / "crimes.csv").read_bytes()
     assert record.files[0]["name"] == "extract/crimes.csv"
+
+
+def test_the_same_file_after_new_geography_is_imported_afresh_and_placed(
+    tmp_path: Path, partnership
+) -> None:
+    rows = ["C1,2023-06-01,,8N,,Y,,,30,,,X01000009,,,", "C2,2023-06-01,,8N,,Y,,,30,,,X01000010,,,"]
+    path = _crime_file(tmp_path / "crimes.csv", rows)
+    first = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert first.status == "completed", first.findings
+    assert first.rows["quarantined"] == 1  # X01000010 is not loaded: reported, set aside
+    # The LSOA is loaded afterwards: the same file is no longer "unchanged" but placed afresh.
+    lsoa = Area.objects.create(code="X01000010", name="Testtown 001B", level="lsoa", vintage=2021)
+    AreaLink.objects.create(child=lsoa, parent=Area.objects.get(code="X07000009"))
+    again = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert (again.status, again.replaces_id) == ("completed", first.pk)
+    assert not [f for f in again.findings if f.get("value") == "X01000010"]
+    table = pq.read_table(
+        parquet_path(partnership_slug="testshire", table="police_crime", import_id=str(again.pk))
+    )
+    assert table.column("csp_code").to_pylist() == ["X22000009", "X22000009"]
+    # With nothing changed since, the same file is unchanged.
+    third = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert third.status == "unchanged"

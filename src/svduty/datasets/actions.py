@@ -119,14 +119,18 @@ def content_sha256(
     year: str | None = None,
     period: tuple[str, str] | None = None,
     encoding: str | None = None,
+    geography: str = "",
 ) -> str:
     """One hash of what is imported and how (kind, year, declared period and encoding, each
-    file's bytes).
+    file's bytes, and the state of the geography its rows are placed with).
 
-    File names do not count: the same bytes under another name are the same import.
+    File names do not count: the same bytes under another name are the same import. The same
+    bytes after a lookup or boundaries were loaded are not: imported again, their rows are
+    placed afresh (the new import replaces the old).
     """
     declared = f"\0{encoding}" if encoding else ""  # hashes of undeclared imports unchanged
-    digest = hashlib.sha256(f"{kind}\0{year or ''}\0{period or ''}{declared}".encode())
+    placed = f"\0{geography}" if geography else ""
+    digest = hashlib.sha256(f"{kind}\0{year or ''}\0{period or ''}{declared}{placed}".encode())
     for sha in sorted(hashes):
         digest.update(b"\0" + sha.encode())
     return digest.hexdigest()
@@ -172,10 +176,13 @@ def import_files(
         raise ImportRefused(str(error)) from None
     paths = [Path(p) for p in paths]
     report: ProgressCallback = progress or _ignore_progress
+    from svduty.geography.queries import geography_for, geography_state
+
     hashes = files_sha256(paths)
     content_sha = content_sha256(
-        kind=kind, hashes=list(hashes.values()), year=year, period=declared, encoding=encoding
-    )
+        kind=kind, hashes=list(hashes.values()), year=year, period=declared, encoding=encoding,
+        geography=geography_state(partnership),
+    )  # fmt: skip
     existing = Import.objects.filter(
         partnership=partnership,
         kind=kind,
@@ -206,8 +213,6 @@ def import_files(
         )
         report(1.0, "unchanged: the same content is already imported")
         return unchanged
-
-    from svduty.geography.queries import geography_for
 
     record = Import.objects.create(
         partnership=partnership,

@@ -550,6 +550,7 @@ class _Importer:
         self.no_location = 0
         self.outside_force = 0
         self.in_split_districts: Counter[str] = Counter()  # district → rows given no CSP
+        self.unplaced = 0  # rows with an LSOA code while no LSOA geography is loaded
         self.bytes_done = 0
         self.sink = store_writer.ParquetSink(
             self.store / self.adapter.table,
@@ -814,6 +815,8 @@ class _Importer:
         unknown = pc.and_(pc.is_valid(lsoa), pc.is_null(positions))
         if not pc.any(unknown).as_py():
             return np.zeros(len(lsoa), dtype=np.int64)
+        if not len(lookup["code"]):  # no LSOA geography at all: said once, at the end
+            self.unplaced += int(pc.sum(unknown).as_py() or 0)
         # Codes not found: badly written (never an LSOA) or simply not in the loaded geography.
         values = pc.unique(lsoa.filter(unknown))
         shapes = np.array([bool(LSOA_SHAPE.fullmatch(v)) for v in values.to_pylist()], dtype=bool)
@@ -1052,6 +1055,19 @@ class _Importer:
                     "total only",
                 )
             )
+        if self.unplaced:
+            extra.append(
+                finding(
+                    severity="warning", file=None, row=None, column="lsoa_code", value=None,
+                    message=(
+                        f"no LSOA geography is loaded, so the LSOA codes of {self.unplaced:,} "
+                        "rows could not be placed in a district or CSP: they count in the "
+                        "partnership's total only, as located outside its CSPs. Load an LSOA → "
+                        "district lookup (svduty import lsoa-lookup) or LSOA boundaries, then "
+                        "import the files again (they are then placed afresh)"
+                    ),
+                )
+            )  # fmt: skip
         for district, rows in sorted(self.in_split_districts.items()):
             csps = ", ".join(self.geography.split_districts.get(district, ()))
             extra.append(
@@ -1062,8 +1078,8 @@ class _Importer:
                         f"{rows:,} rows lie in district {district}, which the loaded lookup "
                         f"puts in several CSPs ({csps}): they have no CSP, so they count in the "
                         "partnership's total only, as located outside its CSPs. To place them, "
-                        "load a lookup in which each district lies in one CSP, then roll this "
-                        "import back and import the files again"
+                        "load a lookup in which each district lies in one CSP, then import the "
+                        "files again (they are then placed afresh)"
                     ),
                 )
             )  # fmt: skip

@@ -99,6 +99,23 @@ def geography_for(partnership: Partnership) -> Geography:
     )
 
 
+def geography_state(partnership: Partnership) -> str:
+    """A short text that changes when what places an import's rows changes: areas or links
+    added, boundaries loaded, the partnership's CSP name aliases (``content_sha256``)."""
+    import json
+
+    from django.db.models import Count, Max
+
+    areas = Area.objects.aggregate(n=Count("id"), last=Max("id"))
+    links = AreaLink.objects.aggregate(n=Count("id"), last=Max("id"))
+    bounded = Area.objects.filter(boundary__isnull=False).count()
+    aliases = json.dumps(getattr(partnership, "csp_aliases", None) or {}, sort_keys=True)
+    return (
+        f"areas {areas['n']}/{areas['last']} links {links['n']}/{links['last']} "
+        f"bounded {bounded} aliases {aliases}"
+    )
+
+
 def partnership_boundary(partnership: Partnership) -> Any:
     """The partnership's area as a shapely geometry (WGS84), or None when none is loaded.
 
