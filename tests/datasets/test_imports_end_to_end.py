@@ -506,3 +506,46 @@ def test_the_same_file_after_new_geography_is_imported_afresh_and_placed(
     # With nothing changed since, the same file is unchanged.
     third = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
     assert third.status == "unchanged"
+
+
+def test_months_given_twice_in_one_import_count_once(shared_data: Path, tmp_path: Path,
+                                                     partnership) -> None:  # fmt: skip
+    folder = shared_data / "police-uk" / "city-of-london"
+
+    def archive(name: str, months: list[str], revised: str = "") -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as out:
+            for month in months:
+                file = f"{month}-city-of-london-street.csv"
+                text = (folder / file).read_text(encoding="utf-8")
+                if month == revised:  # a revised month: its last row taken out
+                    text = "".join(text.splitlines(keepends=True)[:-1])
+                out.writestr(f"{month}/{file}", text)
+        return path
+
+    def rows_of(month: str) -> int:
+        with (folder / f"{month}-city-of-london-street.csv").open(encoding="utf-8") as handle:
+            return sum(1 for _ in handle) - 1
+
+    # Two archives sharing May and June 2020, and April 2019 twice under another name.
+    first = archive("a.zip", ["2020-04", "2020-05", "2020-06"])
+    second = archive("b.zip", ["2020-05", "2020-06", "2020-07"], revised="2020-06")
+    copy = tmp_path / "copy-of-april.csv"
+    copy.write_bytes((folder / "2019-04-city-of-london-street.csv").read_bytes())
+    record = import_files(
+        partnership=partnership, kind="police-uk-street", by=None,
+        paths=[first, second, folder / "2019-04-city-of-london-street.csv", copy],
+    )  # fmt: skip
+    assert record.status == "completed", record.findings
+    by_month = Counter()
+    for line in record.breakdown:
+        by_month[line["period"]] += line["rows"]
+    months = ["2019-04", "2020-04", "2020-05", "2020-06", "2020-07"]
+    # Each month once; June from the last archive given (the revised one).
+    expected = {month: rows_of(month) for month in months}
+    expected["2020-06"] -= 1
+    assert dict(by_month) == expected
+    warnings = [f["message"] for f in record.findings if f["severity"] == "warning"]
+    assert any("2020-06-city-of-london-street.csv is given 2 times" in m for m in warnings)
+    same = [m for m in warnings if m.startswith("the same file is given 2 times")]
+    assert len(same) == 2  # May in both archives; April as itself and as a copy

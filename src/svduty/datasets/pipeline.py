@@ -336,7 +336,7 @@ def _open_sources(
         )
     sources: list[CsvSource] = []
     encodings: dict[str, str] = {}
-    for item in inputs:
+    for item in _one_file_a_month(kind, inputs, findings):
         try:
             if kind == "ho-csp-tables" and readers.is_ods(item.path):
                 encodings[item.name] = "ods"
@@ -378,6 +378,75 @@ def _open_sources(
             )
         sources.append(source)
     return inputs, sources, encodings
+
+
+# A police.uk file is one force's month: "2020-05-city-of-london-street.csv".
+_MONTH_FILE = re.compile(r"\d{4}-\d{2}-.+-(street|stop-and-search)\.csv", re.IGNORECASE)
+_MONTH_FILE_KINDS = frozenset({"police-uk-street", "police-uk-stop-search"})
+
+
+def _one_file_a_month(kind: str, inputs: list[InputFile], findings: Findings) -> list[InputFile]:
+    """The inputs to read: the same bytes given twice (under any names) once; and for police.uk,
+    one file of each name (a force's month), the last given, so that two archives sharing
+    months count each month once. A warning names the copies left unread."""
+    inputs = _once_each(inputs, findings)
+    if kind not in _MONTH_FILE_KINDS:
+        return inputs
+    last: dict[str, InputFile] = {}
+    copies: dict[str, list[str]] = {}
+    for item in inputs:
+        base = Path(item.name).name
+        if not _MONTH_FILE.fullmatch(base):
+            continue
+        last[base.lower()] = item
+        copies.setdefault(base.lower(), []).append(item.name)
+    kept = {id(item) for item in last.values()}
+    for base, names in copies.items():
+        if len(names) > 1:
+            findings.add(
+                finding(
+                    severity="warning", file=last[base].name, row=None, column=None, value=None,
+                    message=(
+                        f"{Path(names[-1]).name} is given {len(names)} times "
+                        f"({', '.join(names)}): as one month's file of one force, it is read "
+                        f"once, from the last given ({names[-1]})"
+                    ),
+                )
+            )  # fmt: skip
+    return [
+        item for item in inputs
+        if id(item) in kept or not _MONTH_FILE.fullmatch(Path(item.name).name)
+    ]  # fmt: skip
+
+
+def _once_each(inputs: list[InputFile], findings: Findings) -> list[InputFile]:
+    """The inputs with files of the same bytes read once (the last given); only files of the
+    same size are hashed to find them."""
+    by_size: dict[int, list[InputFile]] = {}
+    for item in inputs:
+        with contextlib.suppress(OSError):
+            by_size.setdefault(item.path.stat().st_size, []).append(item)
+    skipped: set[int] = set()  # by identity: the same path given twice has one name
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        by_hash: dict[str, list[InputFile]] = {}
+        for item in group:
+            by_hash.setdefault(readers.sha256_file(item.path), []).append(item)
+        for same in by_hash.values():
+            if len(same) > 1:
+                skipped.update(id(item) for item in same[:-1])
+                findings.add(
+                    finding(
+                        severity="warning", file=same[-1].name, row=None, column=None,
+                        value=None,
+                        message=(
+                            f"the same file is given {len(same)} times "
+                            f"({', '.join(item.name for item in same)}): it is read once"
+                        ),
+                    )
+                )  # fmt: skip
+    return [item for item in inputs if id(item) not in skipped]
 
 
 def _check_year_column(source: CsvSource, kind: str, year: str | None) -> None:
