@@ -171,6 +171,27 @@ def test_a_range_ending_before_the_data_do_does_not_make_its_last_month_partial(
     ]
 
 
+def test_a_months_status_does_not_change_with_the_range_shown(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # July's 4 rows are under half the median month (12) of all the data; shown on its own, or
+    # beside September's 10, July is still judged against the whole source.
+    for first, last in (("2023-07", "2023-07"), ("2023-07", "2023-09"), (None, None)):
+        months = rows_of(
+            ledger(con, tables=["police_crime"], first_month=first, last_month=last),
+            "availability.months",
+        )
+        july = next(r for r in months if r["month"] == "2023-07")
+        assert (july["status"], july["reason"]) == (
+            "partial", "4 rows against a median month of 12",
+        ), (first, last)  # fmt: skip
+    by_area = rows_of(
+        ledger(con, tables=["police_crime"], first_month="2023-07", last_month="2023-07"),
+        "availability.areas",
+    )
+    assert {r["status"] for r in by_area if r["month"] == "2023-07"} == {"partial"}
+
+
 def test_unknown_sources_are_refused(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(ValueError, match="no availability ledger for parking_tickets"):
         ledger(con, tables=["parking_tickets"])

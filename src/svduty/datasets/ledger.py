@@ -7,8 +7,9 @@ each month of the source's range, the ledger gives the number of rows and a stat
 - **missing**: no rows in a month of the range. The range is the months asked for
   (``first_month``…``last_month``), else every month from the source's first month with data to
   its last.
-- **partial**: rows, but either fewer than half the source's median month (the median of its
-  months that have rows, for that area; months of the whole partnership for the all-areas line),
+- **partial**: rows, but either fewer than half the source's median month (the median of all its
+  months that have rows, whatever the range shown, for that area; months of the whole
+  partnership for the all-areas line),
   or the month is the first or last of the source's data and the source's data (all areas) start
   after the 8th day or end before the 22nd (the supplier's extract covers only part of it).
   Sources that give only a
@@ -41,7 +42,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -325,13 +326,15 @@ def ledger(
         # in August does not make August the month the data end in.
         data_first, data_last = _extent(con, source) if data_months else (None, None)
         # Every month of the partnership as a whole.
-        totals: dict[str, _Cell] = {}
-        for (month, _area), cell in cells.items():
-            total = totals.setdefault(month, _Cell())
-            total.rows += cell.rows
-            total.first_day = _earliest(total.first_day, cell.first_day)
-            total.last_day = _latest(total.last_day, cell.last_day)
-        median = _median(t.rows for t in totals.values())
+        totals = _totals(cells)
+        # A month is judged against the source's median month over all its data, whatever the
+        # range asked for, so that its status does not change with the range shown.
+        whole = (
+            cells
+            if first_month is None and last_month is None
+            else _read(con, source, first_month=None, last_month=None)[0]
+        )
+        median = _median(t.rows for t in _totals(whole).values())
         for month in months:
             status, reason = _status(
                 totals.get(month),
@@ -347,7 +350,7 @@ def ledger(
         areas = sorted({a for _, a in cells}, key=lambda a: (a is None, a or ""))
         for area in areas:
             area_cells = {m: c for (m, a), c in cells.items() if a == area}
-            area_median = _median(c.rows for c in area_cells.values())
+            area_median = _median(c.rows for (_m, a), c in whole.items() if a == area)
             for month in months:
                 status, reason = _status(
                     area_cells.get(month),
@@ -687,6 +690,17 @@ def _earliest(a: date | None, b: date | None) -> date | None:
 
 def _latest(a: date | None, b: date | None) -> date | None:
     return b if a is None else (a if b is None else max(a, b))
+
+
+def _totals(cells: Mapping[tuple[str, Any], _Cell]) -> dict[str, _Cell]:
+    """Each month's cell for all areas together."""
+    totals: dict[str, _Cell] = {}
+    for (month, _area), cell in cells.items():
+        total = totals.setdefault(month, _Cell())
+        total.rows += cell.rows
+        total.first_day = _earliest(total.first_day, cell.first_day)
+        total.last_day = _latest(total.last_day, cell.last_day)
+    return totals
 
 
 def _median(values: Iterable[int]) -> float | None:
