@@ -306,6 +306,16 @@ def test_feature_without_geometry_is_refused(tmp_path: Path) -> None:
         read_boundaries(path, level="csp")
 
 
+def test_a_mistyped_code_in_one_feature_is_named_with_its_row_and_column(
+    tmp_path: Path,
+) -> None:
+    codes = ["E08000021", "E08000022", "E0800024", "E08000023", "E08000037", "E06000057"]
+    path = geojson(tmp_path, [feature({"LAD22CD": code, "LAD22NM": code}) for code in codes])
+    with pytest.raises(GeographyInputError, match=r"row 3, column 'LAD22CD': 'E0800024' is not "
+                       r"one of the local authority district codes"):  # fmt: skip
+        read_boundaries(path, level="lad")
+
+
 def test_code_given_for_a_file_of_several_features_is_refused(tmp_path: Path) -> None:
     path = geojson(tmp_path, [feature({}), feature({})])
     with pytest.raises(GeographyInputError, match="only for a file of one feature"):

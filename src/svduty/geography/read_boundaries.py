@@ -475,6 +475,29 @@ def _code_key(file: str, features: Sequence[_Feature], level: str, given: str | 
         hinted = re.compile(_CODE_FIELD_HINTS[level], re.IGNORECASE)
         return max(candidates, key=lambda k: (bool(hinted.search(k)), -candidates.index(k)))
 
+    # A property holding codes of the level in all features but a few: those are typos, named
+    # with their row and value (as with --code-field).
+    for key in keys:
+        bad = [f for f in features
+               if not is_code_of_level(normalise_code(f.properties.get(key)), level)]  # fmt: skip
+        written = all(str(f.properties.get(key) or "").strip() for f in bad)
+        if (
+            bad
+            and written
+            and len(bad) <= max(1, len(features) // 10)
+            and (len(features) - len(bad) >= 3)
+        ):
+            first = bad[0]
+            raise GeographyInputError(
+                file,
+                row=first.number,
+                column=key,
+                message=f"{str(first.properties.get(key))!r} is not one of the "
+                f"{describe_level(level)} that property {key!r} holds in the other "
+                f"{len(features) - len(bad)} of {len(features)} features"
+                + (f" (also rows {', '.join(str(f.number) for f in bad[1:6])})"
+                   if len(bad) > 1 else ""),
+            )  # fmt: skip
     others = {
         k: other
         for k in keys
