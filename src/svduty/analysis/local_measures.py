@@ -478,9 +478,7 @@ def _row(
         "current_population": pops[1],
     }
     if baseline is None or current is None:
-        row.update(dict.fromkeys(
-            ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
-             "current_rate", "current_rate_ci", "p_value", "significant"), None))  # fmt: skip
+        row.update(dict.fromkeys(measures.DERIVED_KEYS))
         row["note"] = (
             f"No figure was supplied for this area for {' or '.join(not_supplied)}, so no "
             "change is given."

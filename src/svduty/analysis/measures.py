@@ -161,7 +161,7 @@ def _grouped(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> 
 def _police_counts(
     con: duckdb.DuckDBPyConnection, years: tuple[str, str], settings: MeasureSettings
 ) -> Grouped:
-    period, period_params, keep, keep_params = _period("recorded_date", years)
+    period, period_params, keep, keep_params = _period(_DATED_BY["police_crime"], years)
     selected, selected_params = settings.selected_offences.sql("offence_code")
     homicide, homicide_params = settings.homicide_offences.sql("offence_code")
     under_25, unknown = _age("victim_age")
@@ -203,7 +203,7 @@ def _police_counts(
 def _hospital_counts(
     con: duckdb.DuckDBPyConnection, years: tuple[str, str], settings: MeasureSettings
 ) -> Grouped:
-    dated = "coalesce(episode_end_date, admission_date)"
+    dated = _DATED_BY["hospital_admissions"]
     period, period_params, keep, keep_params = _period(dated, years)
     causes, cause_params = cause_code_sql("cause_codes", settings.sharp_object_causes)
     under_25, unknown = _age("age")
@@ -355,7 +355,8 @@ _SOURCE_WORDS = {
     "hospital_admissions": "hospital admissions data",
     "police_crime": "police-recorded crime data (police-crime)",
 }
-_DERIVED_KEYS = ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
+# The figures worked out from a row's two counts, all None when either count is unknown.
+DERIVED_KEYS = ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
                  "current_rate", "current_rate_ci", "p_value", "significant")  # fmt: skip
 
 
@@ -397,7 +398,7 @@ def _without_missing_years(
     for key, year in (("baseline_count", years[0]), ("current_count", years[1])):
         if year in absent:
             row[key] = None
-    row.update(dict.fromkeys(_DERIVED_KEYS))
+    row.update(dict.fromkeys(DERIVED_KEYS))
     row["note"] = (
         f"No {_SOURCE_WORDS[table]} has been imported for {' or '.join(dict.fromkeys(absent))}, so "
         "there is "

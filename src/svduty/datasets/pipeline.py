@@ -227,6 +227,7 @@ def run_import(
     with tempfile.TemporaryDirectory(prefix="svduty-import-", dir=work_dir) as scratch:
         workdir = Path(scratch)
         findings = Findings()
+        known = dict(known_sha256 or {})  # filled too with the hashes of duplicates found
         inputs, sources, encodings = _open_sources(
             kind=kind,
             paths=[Path(p) for p in paths],
@@ -235,11 +236,11 @@ def run_import(
             year=year,
             declared_encoding=chosen_encoding,
             findings=findings,
+            hashed=known,
         )
         report(0.02, f"{len(sources)} table(s) to read")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="svduty-hash") as hashing:
             # Files refused at a glance (binary, not CSV) are not read through just to hash them.
-            known = dict(known_sha256 or {})
             hashes = {
                 i.path: hashing.submit(lambda sha: sha, known[i.path])
                 if i.path in known
@@ -325,8 +326,10 @@ def _open_sources(
     year: str | None,
     declared_encoding: str | None,
     findings: Findings,
+    hashed: dict[Path, str],
 ) -> tuple[list[InputFile], list[CsvSource], dict[str, str]]:
-    """The files given, the tables in them ready to read, and each file's encoding."""
+    """The files given, the tables in them ready to read, and each file's encoding; ``hashed``
+    gains the SHA-256 of files hashed to find copies (not hashed again)."""
     inputs, problems, remarks = readers.expand_inputs(kind=kind, paths=paths, workdir=workdir)
     for problem in problems:
         findings.add(_error(problem.file, problem.message, problem.row))
@@ -336,7 +339,7 @@ def _open_sources(
         )
     sources: list[CsvSource] = []
     encodings: dict[str, str] = {}
-    for item in _one_file_a_month(kind, inputs, findings):
+    for item in _one_file_a_month(kind, inputs, findings, hashed):
         try:
             if kind == "ho-csp-tables" and readers.is_ods(item.path):
                 encodings[item.name] = "ods"
@@ -385,11 +388,13 @@ _MONTH_FILE = re.compile(r"\d{4}-\d{2}-.+-(street|stop-and-search)\.csv", re.IGN
 _MONTH_FILE_KINDS = frozenset({"police-uk-street", "police-uk-stop-search"})
 
 
-def _one_file_a_month(kind: str, inputs: list[InputFile], findings: Findings) -> list[InputFile]:
+def _one_file_a_month(
+    kind: str, inputs: list[InputFile], findings: Findings, hashed: dict[Path, str]
+) -> list[InputFile]:
     """The inputs to read: the same bytes given twice (under any names) once; and for police.uk,
     one file of each name (a force's month), the last given, so that two archives sharing
     months count each month once. A warning names the copies left unread."""
-    inputs = _once_each(inputs, findings)
+    inputs = _once_each(inputs, findings, hashed)
     if kind not in _MONTH_FILE_KINDS:
         return inputs
     last: dict[str, InputFile] = {}
@@ -419,9 +424,11 @@ def _one_file_a_month(kind: str, inputs: list[InputFile], findings: Findings) ->
     ]  # fmt: skip
 
 
-def _once_each(inputs: list[InputFile], findings: Findings) -> list[InputFile]:
+def _once_each(
+    inputs: list[InputFile], findings: Findings, hashed: dict[Path, str]
+) -> list[InputFile]:
     """The inputs with files of the same bytes read once (the last given); only files of the
-    same size are hashed to find them."""
+    same size are hashed to find them (their hashes kept in ``hashed``)."""
     by_size: dict[int, list[InputFile]] = {}
     for item in inputs:
         with contextlib.suppress(OSError):
@@ -432,7 +439,9 @@ def _once_each(inputs: list[InputFile], findings: Findings) -> list[InputFile]:
             continue
         by_hash: dict[str, list[InputFile]] = {}
         for item in group:
-            by_hash.setdefault(readers.sha256_file(item.path), []).append(item)
+            if item.path not in hashed:
+                hashed[item.path] = readers.sha256_file(item.path)
+            by_hash.setdefault(hashed[item.path], []).append(item)
         for same in by_hash.values():
             if len(same) > 1:
                 skipped.update(id(item) for item in same[:-1])
