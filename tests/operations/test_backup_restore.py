@@ -71,6 +71,10 @@ def _round_trip(tmp_path: Path, source_url: str, target_url: str, **extra: str) 
     restored = _run([*SVDUTY, "restore", str(archive)], target)
 
     assert "Restored 8 files" in restored, restored
+    # Stored results are not archived (they are derived): the restore computes them again.
+    assert "Stored results recomputed for testshire." in restored, restored
+    assert not (tmp_path / "source" / "results").exists()
+    assert list((tmp_path / "target" / "results" / "testshire").glob("*.json"))
     after = _state(target)
     # The restore is itself audited: one event more, everything else identical.
     assert after["counts"].pop("access.AuditEvent") == before["counts"].pop("access.AuditEvent") + 1

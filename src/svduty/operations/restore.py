@@ -49,6 +49,7 @@ class RestoreSummary:
     members: int
     created_at: str
     swept: int
+    refreshed: list[str]
 
 
 def restore_backup(*, archive: Path, force: bool = False, echo: Echo = _quiet) -> RestoreSummary:
@@ -98,7 +99,36 @@ def restore_backup(*, archive: Path, force: bool = False, echo: Echo = _quiet) -
         members=len(manifest["members"]),
         created_at=manifest["created_at"],
         swept=swept,
+        refreshed=recompute_stored_results(echo),
     )
+
+
+def recompute_stored_results(echo: Echo) -> list[str]:
+    """Compute every partnership's stored assessments again (slugs of those done).
+
+    Archives do not carry them: they are derived from the store, the definitions and the
+    geography, all restored. Computing them now means pages read them at once instead of
+    computing on a first request. One that cannot be computed does not undo the restore.
+    """
+    from svduty.analysis.store import live_import_ids, refresh
+    from svduty.partnership.models import Partnership
+
+    done = []
+    for partnership in Partnership.objects.order_by("slug"):
+        if not live_import_ids(partnership):
+            continue
+        try:
+            refresh(partnership)
+        except Exception as exc:  # reported; the restore itself stands
+            echo(
+                f"Stored results of {partnership.slug} were not recomputed ({exc}); "
+                "pages compute them when first opened."
+            )
+            continue
+        done.append(partnership.slug)
+    if done:
+        echo(f"Stored results recomputed for {', '.join(done)}.")
+    return done
 
 
 def unpack_and_verify(archive: Path, staging: Path) -> dict[str, Any]:
