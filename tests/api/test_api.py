@@ -12,6 +12,7 @@ from django.utils import timezone
 from svduty.access.models import AuditEvent
 from svduty.access.roles import Role
 from svduty.api.models import ApiToken
+from svduty.datasets.models import DataSource
 from tests.api.conftest import bearer, token_for
 from tests.factories import member
 
@@ -185,6 +186,12 @@ def test_an_import_only_token_cannot_read_import_reports(world: dict[str, Any]) 
 def test_an_import_token_uploads_a_file_and_gets_the_import_report(
     world: dict[str, Any], tmp_path: Any
 ) -> None:
+    source = DataSource.objects.create(
+        partnership=world["partnership"],
+        kind="ambulance-assaults",
+        name="Call-outs to assaults",
+        supplier=world["org"],
+    )
     secret = token_for(world["users"][Role.CONTRIBUTOR], world["org"], Role.CONTRIBUTOR, ["import"])
     path = tmp_path / "more.csv"
     path.write_text(
@@ -213,6 +220,62 @@ def test_an_import_token_uploads_a_file_and_gets_the_import_report(
     record = Import.objects.get(pk=report["id"])
     assert record.organisation == world["org"]
     assert record.created_by == world["users"][Role.CONTRIBUTOR]
+    assert record.source == source  # imported under the source's sharing basis and policy
+
+
+def _post(secret: str, tmp_path: Any, kind: str) -> Any:
+    path = tmp_path / "upload.csv"
+    path.write_text(
+        "incident_ref,call_datetime,incident_type,lsoa_code\nA1,2023-05-01 10:00,Assault,\n"
+    )
+    with path.open("rb") as handle:
+        return Client().post("/api/imports", {"kind": kind, "file": handle}, **bearer(secret))
+
+
+def test_a_contributors_token_is_refused_another_organisations_kind_and_it_is_audited(
+    world: dict[str, Any], tmp_path: Any
+) -> None:
+    from svduty.datasets.models import Import
+    from svduty.jobs.models import Job
+
+    # The council supplies the partnership's ambulance data; the police contributor does not.
+    DataSource.objects.create(
+        partnership=world["partnership"],
+        kind="ambulance-assaults",
+        name="Call-outs to assaults",
+        supplier=world["other_org"],
+    )
+    contributor = world["users"][Role.CONTRIBUTOR]
+    secret = token_for(contributor, world["org"], Role.CONTRIBUTOR, ["import"])
+    imports_before = Import.objects.count()
+    for kind in ("ambulance-assaults", "hospital-admissions"):
+        response = _post(secret, tmp_path, kind)
+        assert response.status_code == 403, response.content
+        assert "Testshire police does not supply" in response.json()["detail"]
+    assert Import.objects.count() == imports_before
+    assert not Job.objects.filter(kind="import").exists()
+    refusals = AuditEvent.objects.filter(summary__startswith="Refused an upload")
+    assert sorted(e.changes["kind"] for e in refusals) == [
+        "ambulance-assaults",
+        "hospital-admissions",
+    ]
+    assert {(e.actor, e.partnership_slug, e.changes["organisation"]) for e in refusals} == {
+        (contributor, "testshire", "testshire-police")
+    }
+
+
+def test_an_analysts_token_still_uploads_any_kind(world: dict[str, Any], tmp_path: Any) -> None:
+    DataSource.objects.create(
+        partnership=world["partnership"],
+        kind="ambulance-assaults",
+        name="Call-outs to assaults",
+        supplier=world["other_org"],
+    )
+    secret = token_for(world["users"][Role.ANALYST], world["org"], Role.ANALYST, ["import"])
+    response = _post(secret, tmp_path, "ambulance-assaults")
+    assert response.status_code == 202, response.content
+    assert response.json()["import_report"]["status"] == "completed"
+    assert not AuditEvent.objects.filter(summary__startswith="Refused an upload").exists()
 
 
 def test_a_read_only_token_cannot_upload(world: dict[str, Any], tmp_path: Any) -> None:

@@ -25,7 +25,7 @@ from svduty.access.roles import Role
 from svduty.api.actions import revoke_token
 from svduty.api.audit import API_TOKEN
 from svduty.api.models import ApiToken, Scope
-from svduty.datasets.models import Import
+from svduty.datasets.models import DataSource, Import
 from svduty.jobs.models import Job
 from tests.api.conftest import bearer, token_for
 from tests.factories import member
@@ -90,7 +90,13 @@ def _import_detail(caller: Caller) -> set[int]:
 def _upload(caller: Caller) -> set[int]:
     if caller.kind in {"anonymous", "dead"}:
         return {401}
-    return {202} if caller.has(Scope.IMPORT) and caller.role in MAY_IMPORT else {403}
+    if not (caller.has(Scope.IMPORT) and caller.role in MAY_IMPORT):
+        return {403}
+    # The walk uploads ambulance data, a source the home organisation alone supplies: a
+    # contributor of another organisation may not upload it.
+    if caller.role == Role.CONTRIBUTOR and caller.kind != "home":
+        return {403}
+    return {202}
 
 
 def _job(caller: Caller) -> set[int]:
@@ -126,6 +132,9 @@ def walk_world(world: dict[str, Any], settings: Any) -> dict[str, Any]:
     settings.SVDUTY_API_ANON_RATE = settings.SVDUTY_API_TOKEN_RATE = "100000/min"
     settings.SVDUTY_API_FAILED_AUTH_RATE = "100000/min"
     org, partnership = world["org"], world["partnership"]
+    DataSource.objects.create(
+        partnership=partnership, kind="ambulance-assaults", name="Call-outs", supplier=org
+    )
     private = Import.objects.create(
         partnership=partnership,
         kind="police-crime",

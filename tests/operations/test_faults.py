@@ -466,9 +466,16 @@ def test_a_full_disk_while_keeping_raw_files_loses_nothing_already_stored(
 def test_an_upload_that_cannot_be_written_says_so_and_changes_nothing(
     imported: dict[str, Any],
 ) -> None:
+    from svduty.datasets.models import DataSource
     from svduty.datasets.views import UPLOAD_NOT_STORED
     from svduty.jobs.models import Job
 
+    DataSource.objects.create(  # what the police officer may upload
+        partnership=imported["partnership"],
+        kind="police-uk-street",
+        name="Street-level crime",
+        supplier=imported["police"],
+    )
     (Path(settings.FILES_DIR) / "uploads").write_text("not a folder: nothing can go in here")
     store_before = _tree(Path(settings.STORE_DIR))
     imports_before = _live(imported["partnership"])

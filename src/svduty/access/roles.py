@@ -130,8 +130,9 @@ ROLES: dict[Role, RoleDescription] = {
     Role.CONTRIBUTOR: RoleDescription(
         Role.CONTRIBUTOR,
         "A named officer of one member organisation (a council, the fire service, a health "
-        "board…): answers that organisation's self-assessments and returns, uploads its data files "
-        "and reads their import reports, reports progress on the strategy actions it leads and, "
+        "board…): answers that organisation's self-assessments and returns, uploads the data it "
+        "supplies (only the kinds of the partnership's data sources naming it as supplier) and "
+        "reads their import reports, reports progress on the strategy actions it leads and, "
         "when named as an assessor, scores applications to calls for proposals. Sees nothing of "
         "other organisations' returns and no record-level rows. Creates API tokens for its own "
         "organisation, to automate its returns.",

@@ -285,7 +285,10 @@ def import_upload(
     """Upload one file (CSV, ODS, XLSX or a police.uk zip) for import by the token's organisation.
 
     The import runs in the background: follow ``url``. Its report is ``import_report`` once done.
+    A contributor's token may upload only the kinds of the partnership's data sources that name
+    its organisation as supplier; any other kind is refused (403) and the refusal audited.
     """
+    from svduty.datasets.actions import UploadRefused, authorise_upload
     from svduty.datasets.forms import ALLOWED_SUFFIXES
     from svduty.datasets.stored import KIND_TABLE
     from svduty.jobs.runner import start_job
@@ -301,6 +304,16 @@ def import_upload(
         return Status(
             400, {"detail": f"unknown kind {kind!r}; the kinds are {', '.join(KIND_TABLE)}"}
         )
+    try:  # a contributor's token: only the kinds of the sources its organisation supplies
+        source = authorise_upload(
+            user=actor.as_user(),
+            partnership=partnership,
+            organisation=organisation,
+            kind=kind,
+            by=actor.user,
+        )
+    except UploadRefused as refusal:
+        raise PermissionError(str(refusal)) from None
     name = Path(file.name or "").name
     if not name.lower().endswith(ALLOWED_SUFFIXES):
         return Status(415, {"detail": "the file must be a CSV, ODS, XLSX or ZIP file"})
@@ -326,6 +339,7 @@ def import_upload(
             "kind": kind,
             "paths": [str(destination)],
             "year": year,
+            "source": source.pk if source is not None else None,
             "api_token": actor.token.prefix,
         },
         by=actor.user,

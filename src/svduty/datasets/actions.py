@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from svduty.access import audit
 from svduty.access.models import AuditEvent, Organisation, User
+from svduty.access.permissions import Permission, has_permission
 from svduty.analysis.periods import parse_financial_year
 from svduty.datasets.ledger import months_between
 from svduty.datasets.models import DataSource, Import
@@ -46,7 +47,12 @@ from svduty.datasets.pipeline import (
     parse_declared_period,
     run_import,
 )
-from svduty.datasets.queries import MONTH_FILE_KINDS, parquet_path
+from svduty.datasets.queries import (
+    MONTH_FILE_KINDS,
+    parquet_path,
+    sources_supplied_by,
+    uploadable_kinds,
+)
 from svduty.datasets.readers import sha256_file
 from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
@@ -58,6 +64,8 @@ OWNER_FILE = "owner"  # in the work folder: "<host> <pid>" of the process runnin
 
 __all__ = [
     "ImportRefused",
+    "UploadRefused",
+    "authorise_upload",
     "import_files",
     "purge_expired",
     "quarantine_path",
@@ -134,6 +142,48 @@ def content_sha256(
     for sha in sorted(hashes):
         digest.update(b"\0" + sha.encode())
     return digest.hexdigest()
+
+
+class UploadRefused(Exception):
+    """An upload of data the uploader's organisation does not supply: refused, and audited."""
+
+
+def authorise_upload(
+    *,
+    user: User,
+    partnership: Partnership,
+    organisation: Organisation,
+    kind: str,
+    by: User | None,
+) -> DataSource | None:
+    """The data source an upload of ``kind`` by ``user`` for ``organisation`` is imported
+    against, or refuse it (``UploadRefused``, with an audit event naming who tried what).
+
+    Analysts and partnership leads may upload every kind, as before: None (no source is implied).
+    A contributor may upload only a kind of the partnership's data sources that name their
+    organisation as supplier (``queries.uploadable_kinds``); the import is recorded against that
+    source (the first by name if the organisation supplies several of the kind), so its sharing
+    basis, retention and validation policy apply. ``user`` is whom the permission rules judge (a
+    signed-in user, or an API token acting as its creator's membership); ``by`` is the person.
+    """
+    if kind in uploadable_kinds(user, partnership=partnership, organisation=organisation):
+        if has_permission(user, Permission.IMPORT_CREATE, partnership=partnership):
+            return None
+        return sources_supplied_by(organisation).filter(kind=kind).first()
+    audit.record(
+        action=AuditEvent.Action.ACTION,
+        summary=f"Refused an upload of {kind} data for {organisation.name}: "
+        "not a data source the organisation supplies",
+        changes={"refused": "upload", "kind": kind, "organisation": organisation.slug},
+        partnership_slug=partnership.slug,
+        by=by,
+    )
+    raise UploadRefused(
+        f"{organisation.name} does not supply {kind} data to the partnership, so it cannot be "
+        "uploaded for it: each partner uploads only the data it shares, as the partnership's data "
+        "sources record. If your organisation does supply it, ask your partnership lead to "
+        "register the source."
+    )
 
 
 def import_files(

@@ -38,6 +38,14 @@ class UploadForm(GovukForm):
         help_text="For example 2023/24",
     )
 
+    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
+        """``kinds``: those the user may upload (``queries.uploadable_kinds``), the only ones
+        offered."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(k, KIND_LABELS[k]) for k in KIND_TABLE if k in kinds]
+
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         name = upload.name.lower()

@@ -9,9 +9,9 @@ import duckdb
 from django.conf import settings
 from django.db.models import QuerySet
 
-from svduty.access.models import User
+from svduty.access.models import Organisation, User
 from svduty.access.permissions import Permission, has_permission
-from svduty.datasets.models import Import
+from svduty.datasets.models import DataSource, Import
 from svduty.datasets.stored import KIND_TABLE, TABLES, store_connection
 from svduty.partnership.models import Partnership
 
@@ -108,6 +108,36 @@ def imports_visible_to(user: User) -> QuerySet[Import]:
     ):
         visible = Import.objects.all()
     return visible.select_related("partnership", "mapping").order_by("-created_at")
+
+
+def sources_supplied_by(organisation: Organisation) -> QuerySet[DataSource]:
+    """The data sources of its partnership that name ``organisation`` as their supplier."""
+    if organisation.partnership_id is None:
+        return DataSource.objects.none()
+    return DataSource.objects.filter(
+        partnership_id=organisation.partnership_id, supplier=organisation
+    ).order_by("kind", "name")
+
+
+def uploadable_kinds(
+    user: User, *, partnership: Partnership, organisation: Organisation
+) -> list[str]:
+    """The kinds of data ``user`` may upload for ``organisation`` of ``partnership``.
+
+    Those who import for the whole partnership (``import_create``: analysts, partnership leads)
+    may upload every kind. Others who upload for their own organisation (``import_create_own``:
+    contributors) may upload only the kinds of the partnership's data sources that name their
+    organisation as supplier: each partner shares its own data, under the sharing basis its
+    source records. Nothing else (deny by default).
+    """
+    if has_permission(user, Permission.IMPORT_CREATE, partnership=partnership):
+        return list(KIND_TABLE)
+    if organisation.partnership_id != partnership.pk or not has_permission(
+        user, Permission.IMPORT_CREATE_OWN, organisation=organisation
+    ):
+        return []
+    supplied = set(sources_supplied_by(organisation).values_list("kind", flat=True))
+    return [kind for kind in KIND_TABLE if kind in supplied]
 
 
 def can_view_import(user: User, record: Import) -> bool:

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 
 from svduty.access import audit
 from svduty.access.decorators import login_required, permission_required
-from svduty.access.models import AuditEvent
+from svduty.access.models import AuditEvent, Organisation
 from svduty.access.permissions import Permission, has_permission
 from svduty.datasets import actions, queries
 from svduty.datasets.forms import UploadForm
 from svduty.datasets.models import Import
+from svduty.datasets.stored import KIND_TABLE
 from svduty.jobs.runner import start_job
 from svduty.partnership.models import Partnership
 from svduty.web.exports import safe_cell
@@ -99,7 +100,7 @@ def import_report_csv(request: HttpRequest, import_id: str) -> HttpResponse:
     return response
 
 
-def _upload_targets(request: HttpRequest) -> list[tuple[object, object]]:
+def _upload_targets(request: HttpRequest) -> list[tuple[Partnership, Organisation]]:
     """(partnership, organisation) pairs the user may upload for."""
     targets = []
     for membership in request.user.active_memberships():  # type: ignore[union-attr]
@@ -116,12 +117,46 @@ def _upload_targets(request: HttpRequest) -> list[tuple[object, object]]:
 
 @permission_required(Permission.IMPORT_CREATE_OWN)
 def upload(request: HttpRequest) -> HttpResponse:
-    """Upload a file; its import runs as a background job with progress."""
+    """Upload a file; its import runs as a background job with progress.
+
+    Only the kinds the user may upload are offered (a contributor: those their organisation
+    supplies); any other kind posted is refused with a message, and the refusal audited.
+    """
     targets = _upload_targets(request)
     if not targets:
         raise PermissionDenied
     partnership, organisation = targets[0]
-    form = UploadForm(request.POST or None, request.FILES or None)
+    user = request.user
+    kinds = queries.uploadable_kinds(
+        user,  # type: ignore[arg-type]
+        partnership=partnership,
+        organisation=organisation,
+    )
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    context = {
+        "form": form,
+        "partnership": partnership,
+        "organisation": organisation,
+        "kinds": kinds,
+        # A contributor is told which of the partnership's data sources they upload for.
+        "own_sources": None
+        if has_permission(user, Permission.IMPORT_CREATE, partnership=partnership)  # type: ignore[arg-type]
+        else list(queries.sources_supplied_by(organisation)),
+    }
+    source = None
+    if request.method == "POST" and request.POST.get("kind") in KIND_TABLE:
+        try:
+            source = actions.authorise_upload(
+                user=user,  # type: ignore[arg-type]
+                partnership=partnership,
+                organisation=organisation,
+                kind=request.POST["kind"],
+                by=user,  # type: ignore[arg-type]
+            )
+        except actions.UploadRefused as refusal:
+            form.is_valid()
+            form.errors["kind"] = form.error_class([str(refusal)])
+            return render(request, "datasets/upload.html", context, status=403)
     if request.method == "POST" and form.is_valid():
         incoming = form.cleaned_data["file"]
         folder = Path(settings.FILES_DIR) / "uploads" / uuid.uuid4().hex
@@ -135,31 +170,23 @@ def upload(request: HttpRequest) -> HttpResponse:
         except OSError:  # a full disk or a folder not writable: nothing is imported
             shutil.rmtree(folder, ignore_errors=True)
             form.add_error(None, UPLOAD_NOT_STORED)
-            return render(
-                request,
-                "datasets/upload.html",
-                {"form": form, "partnership": partnership, "organisation": organisation},
-                status=503,
-            )
+            return render(request, "datasets/upload.html", context, status=503)
         job = start_job(
             kind="import",
             params={
-                "partnership": partnership.slug,  # type: ignore[attr-defined]
-                "organisation": organisation.pk,  # type: ignore[attr-defined]
+                "partnership": partnership.slug,
+                "organisation": organisation.pk,
                 "kind": form.cleaned_data["kind"],
                 "paths": [str(destination)],
                 "year": form.cleaned_data["year"],
+                "source": source.pk if source is not None else None,
             },
-            by=request.user,
-            partnership_slug=partnership.slug,  # type: ignore[attr-defined]
+            by=user,
+            partnership_slug=partnership.slug,
         )
         audit.record(action=AuditEvent.Action.ACTION, summary=f"Uploaded {safe_name} for import")
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-    return render(
-        request,
-        "datasets/upload.html",
-        {"form": form, "partnership": partnership, "organisation": organisation},
-    )
+    return render(request, "datasets/upload.html", context)
 
 
 @permission_required(Permission.IMPORT_ROLLBACK)

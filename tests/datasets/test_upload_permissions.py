@@ -1,0 +1,143 @@
+"""Who may upload which data in the web app: each partner uploads only the data it supplies.
+
+A contributor may upload only the kinds of the partnership's data sources that name their
+organisation as supplier; any other kind is refused with a message and audited. Analysts and
+partnership leads upload every kind, as before. (The API's upload is tested in tests/api.)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from svduty.access.models import AuditEvent
+from svduty.datasets.models import DataSource, Import
+from svduty.datasets.stored import KIND_TABLE
+from svduty.jobs.models import Job
+from tests.partnership.conftest import world  # noqa: F401  (the fixture)
+from tests.web.helpers import sign_in
+
+pytestmark = pytest.mark.django_db
+
+AMBULANCE = "incident_ref,call_datetime,incident_type,lsoa_code\nA1,2023-05-01 10:00,Assault,\n"
+
+
+@pytest.fixture
+def sources(world: dict[str, Any]) -> dict[str, DataSource]:  # noqa: F811
+    """The council shares its ambulance data (say, commissioned call-outs); the police theirs."""
+    partnership = world["partnership"]
+    return {
+        "council": DataSource.objects.create(
+            partnership=partnership,
+            kind="ambulance-assaults",
+            name="Council-commissioned call-outs",
+            supplier=world["council"],
+            sharing_basis="Data-sharing agreement DSA-7",
+            validation_policy=DataSource.Policy.REFUSE,
+        ),
+        "police": DataSource.objects.create(
+            partnership=partnership,
+            kind="police-crime",
+            name="Force crime extract",
+            supplier=world["police"],
+        ),
+    }
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+def _offered(client: Client) -> list[str]:
+    page = client.get(reverse("datasets:upload")).content.decode()
+    return re.findall(r'<option value="([^"]+)"', page)
+
+
+def _upload(client: Client, kind: str, text: str = AMBULANCE) -> Any:
+    return client.post(
+        reverse("datasets:upload"),
+        {"kind": kind, "file": SimpleUploadedFile("data.csv", text.encode()), "year": ""},
+    )
+
+
+def test_the_upload_form_offers_a_contributor_only_their_organisations_kinds(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+) -> None:
+    assert _offered(_client(world["council_officer"])) == ["ambulance-assaults"]
+    assert _offered(_client(world["police_officer"])) == ["police-crime"]
+
+
+def test_a_contributor_whose_organisation_supplies_nothing_is_offered_nothing(
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    response = _client(world["council_officer"]).get(reverse("datasets:upload"))
+    assert response.status_code == 200
+    assert "<option" not in response.content.decode()
+    assert "supplies no data sources to the partnership yet" in response.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["police-crime", "hospital-admissions", "ambulance-assaults"])
+def test_a_contributor_is_refused_another_organisations_kind_and_it_is_audited(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+    kind: str,
+) -> None:
+    officer = world["police_officer"]  # the police supply crime records, not ambulance data
+    if kind == "police-crime":
+        officer = world["council_officer"]
+    response = _upload(_client(officer), kind)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "does not supply " + kind + " data to the partnership" in page
+    assert "There is a problem" in page
+    assert not Job.objects.exists()
+    assert not Import.objects.exists()
+    (event,) = AuditEvent.objects.filter(summary__startswith="Refused an upload")
+    organisation = officer.memberships.get().organisation
+    assert event.actor == officer
+    assert event.partnership_slug == world["partnership"].slug
+    assert event.changes == {"refused": "upload", "kind": kind, "organisation": organisation.slug}
+    assert event.path == reverse("datasets:upload")
+
+
+def test_a_contributor_uploads_their_own_organisations_data_under_its_source(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+) -> None:
+    officer = world["council_officer"]
+    response = _upload(_client(officer), "ambulance-assaults")
+    assert response.status_code == 302, response.content.decode()
+    job = Job.objects.get()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    record = Import.objects.get(pk=job.result["import_id"])
+    assert (record.kind, record.status, record.organisation) == (
+        "ambulance-assaults",
+        "completed",
+        world["council"],
+    )
+    assert record.created_by == officer
+    assert record.source == sources["council"]  # its sharing basis and refuse policy apply
+    assert not AuditEvent.objects.filter(summary__startswith="Refused an upload").exists()
+
+
+@pytest.mark.parametrize("who", ["analyst", "lead"])
+def test_analysts_and_partnership_leads_are_offered_and_upload_every_kind(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+    who: str,
+) -> None:
+    client = _client(world[who])
+    assert _offered(client) == list(KIND_TABLE)
+    response = _upload(client, "ambulance-assaults")  # a source the council supplies
+    assert response.status_code == 302, response.content.decode()
+    record = Import.objects.get(pk=Job.objects.get().result["import_id"])
+    assert (record.kind, record.status, record.source) == ("ambulance-assaults", "completed", None)
+    assert not AuditEvent.objects.filter(summary__startswith="Refused an upload").exists()
