@@ -141,3 +141,35 @@ def test_analysts_and_partnership_leads_are_offered_and_upload_every_kind(
     record = Import.objects.get(pk=Job.objects.get().result["import_id"])
     assert (record.kind, record.status, record.source) == ("ambulance-assaults", "completed", None)
     assert not AuditEvent.objects.filter(summary__startswith="Refused an upload").exists()
+
+
+def test_an_administrator_registers_a_source_with_the_command_and_its_contributor_may_upload(
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    from click.testing import CliRunner
+
+    from svduty.cli import main
+
+    slug = world["partnership"].slug
+    args = ["sources", "add", "ambulance-assaults", "Call-outs", "--partnership", slug]
+    result = CliRunner().invoke(
+        main, [*args, "--supplier", world["council"].slug, "--policy", "refuse"]
+    )
+    assert result.exit_code == 0, result.output
+    source = DataSource.objects.get(name="Call-outs")
+    assert (source.kind, source.supplier, source.validation_policy) == (
+        "ambulance-assaults",
+        world["council"],
+        "refuse",
+    )
+    assert AuditEvent.objects.filter(
+        action="create", object_id=str(source.pk), summary__startswith="Registered"
+    ).exists()
+    assert _offered(_client(world["council_officer"])) == ["ambulance-assaults"]
+    # An organisation of another partnership cannot supply this one.
+    from tests.factories import OrganisationFactory
+
+    outsider = OrganisationFactory()
+    refused = CliRunner().invoke(main, [*args, "--supplier", outsider.slug])
+    assert refused.exit_code == 2
+    assert "is not a member of" in refused.output

@@ -71,6 +71,7 @@ __all__ = [
     "quarantine_path",
     "quarantined_rows",
     "raw_dir",
+    "register_source",
     "rollback_import",
     "sweep_abandoned_imports",
 ]
@@ -142,6 +143,53 @@ def content_sha256(
     for sha in sorted(hashes):
         digest.update(b"\0" + sha.encode())
     return digest.hexdigest()
+
+
+@transaction.atomic
+def register_source(
+    *,
+    partnership: Partnership,
+    kind: str,
+    name: str,
+    supplier: Organisation,
+    by: User | None,
+    sharing_basis: str = "",
+    sharing_agreement: str = "",
+    retention_months: int | None = None,
+    policy: str | None = None,
+) -> DataSource:
+    """Record that ``supplier`` shares data of ``kind`` with ``partnership`` (a data source), or
+    update the source of that kind and name. Its contributors may then upload that kind.
+
+    Raises ``ValueError`` for an unknown kind or policy, or a supplier outside the partnership.
+    """
+    if kind not in KIND_TABLE:
+        raise ValueError(f"unknown kind {kind!r}; the kinds are {', '.join(KIND_TABLE)}")
+    if supplier.partnership_id != partnership.pk:
+        raise ValueError(f"{supplier.name} is not a member of {partnership.name}")
+    if not name.strip():
+        raise ValueError("give the source a name")
+    values: dict[str, Any] = {"supplier": supplier}
+    if sharing_basis:
+        values["sharing_basis"] = sharing_basis
+    if sharing_agreement:
+        values["sharing_agreement"] = sharing_agreement
+    if retention_months is not None:
+        values["retention_months"] = retention_months
+    if policy:
+        values["validation_policy"] = parse_policy(policy)
+    source, created = DataSource.objects.update_or_create(
+        partnership=partnership, kind=kind, name=name.strip(), defaults=values
+    )
+    audit.record(
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        obj=source,
+        by=by,
+        summary=f"{'Registered' if created else 'Updated'} the data source {source.name!r} "
+        f"({kind}) supplied by {supplier.name}",
+        changes=audit.field_values(source),
+    )
+    return source
 
 
 class UploadRefused(Exception):

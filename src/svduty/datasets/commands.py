@@ -1,4 +1,5 @@
-"""`svduty import KIND PATH…`, `svduty imports list|show|rollback`, `svduty purge`."""
+"""`svduty import KIND PATH…`, `svduty imports list|show|rollback`, `svduty purge` and
+`svduty sources add|list`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def register(main: click.Group) -> None:
         group.add_command(_import_command(kind))
     main.add_command(imports)
     main.add_command(purge)
+    main.add_command(sources)
 
 
 def _prepare() -> Any:
@@ -376,3 +378,69 @@ def purge(dry_run: bool) -> None:
     for record in expired:
         click.echo(f"{verb} import {record.pk} ({record.kind}, {record.created_at:%Y-%m-%d})")
     click.echo(f"{verb} {len(expired)} import(s) past retention.")
+
+
+@click.group()
+def sources() -> None:
+    """The partnership's data sources: who supplies what (contributors upload only those)."""
+
+
+@sources.command(name="add")
+@click.argument("kind", type=click.Choice(DATA_KINDS))
+@click.argument("name")
+@click.option("--supplier", "supplier_slug", required=True, help="The supplying organisation.")
+@click.option("--partnership", "slug", help="The partnership (needed if there are several).")
+@click.option("--sharing-basis", default="", help="Legal basis for sharing (default: s.16).")
+@click.option("--sharing-agreement", default="", help="The data-sharing agreement's reference.")
+@click.option("--retention-months", type=click.IntRange(min=1), help="Default: 84.")
+@click.option("--policy", type=click.Choice(["refuse", "quarantine"]), help="Default: quarantine.")
+def add_source(
+    kind: str,
+    name: str,
+    supplier_slug: str,
+    slug: str | None,
+    sharing_basis: str,
+    sharing_agreement: str,
+    retention_months: int | None,
+    policy: str | None,
+) -> None:
+    """Register (or update) the data source NAME of KIND, supplied by an organisation."""
+    _prepare()
+    from svduty.access.models import Organisation
+    from svduty.cli import InputRefused
+    from svduty.datasets.actions import register_source
+
+    partnership = _partnership(slug)
+    supplier = Organisation.objects.filter(slug=supplier_slug).first()
+    if supplier is None:
+        raise InputRefused(f"no organisation with the slug {supplier_slug!r}")
+    try:
+        source = register_source(
+            partnership=partnership,
+            kind=kind,
+            name=name,
+            supplier=supplier,
+            by=None,
+            sharing_basis=sharing_basis,
+            sharing_agreement=sharing_agreement,
+            retention_months=retention_months,
+            policy=policy,
+        )
+    except ValueError as error:
+        raise InputRefused(str(error)) from None
+    click.echo(
+        f"{source.name} ({source.kind}), supplied by {supplier.name}, for {partnership.slug}"
+    )
+
+
+@sources.command(name="list")
+@click.option("--partnership", "slug", help="The partnership (needed if there are several).")
+def list_sources(slug: str | None) -> None:
+    """The partnership's data sources and their suppliers."""
+    _prepare()
+    from svduty.datasets.models import DataSource
+
+    partnership = _partnership(slug)
+    for source in DataSource.objects.filter(partnership=partnership).select_related("supplier"):
+        supplier = source.supplier.slug if source.supplier is not None else "(no supplier)"
+        click.echo(f"{source.kind:<22} {source.name:<40} {supplier}  {source.sharing_basis}")
