@@ -22,7 +22,7 @@ from svduty.datasets.actions import (
     sweep_abandoned_imports,
     work_dir,
 )
-from svduty.datasets.models import Import
+from svduty.datasets.models import DataSource, Import
 from svduty.datasets.pipeline import ImportRefused
 from svduty.datasets.queries import analytic_connection, parquet_path
 from svduty.geography.models import Area, AreaLink
@@ -169,6 +169,32 @@ def test_a_corrected_file_for_the_same_period_replaces_the_old_one_and_rollback_
     rollback_import(record=second, by=None)
     assert Import.objects.get(pk=first.pk).status == "completed"
     assert _stored(partnership, "police_crime") == 1
+
+
+def test_a_suppliers_upload_replaces_an_import_of_no_named_source_but_not_another_suppliers(
+    tmp_path: Path, partnership
+) -> None:
+    row = "A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"
+    police = DataSource.objects.create(partnership=partnership, kind="police-crime", name="Force")
+    other = DataSource.objects.create(partnership=partnership, kind="police-crime", name="BTP")
+    by_analyst = import_files(
+        partnership=partnership, kind="police-crime", by=None,
+        paths=[_crime_file(tmp_path / "v1.csv", [row])],
+    )  # fmt: skip
+    # The force's own corrected upload, recorded against its source, corrects the same month.
+    by_force = import_files(
+        partnership=partnership, kind="police-crime", by=None, source=police,
+        paths=[_crime_file(tmp_path / "v2.csv", [row, row.replace("A1", "A2")])],
+    )  # fmt: skip
+    assert by_force.replaces_id == by_analyst.pk
+    assert _stored(partnership, "police_crime") == 2
+    # Another supplier's extract for the same month adds to it.
+    by_other = import_files(
+        partnership=partnership, kind="police-crime", by=None, source=other,
+        paths=[_crime_file(tmp_path / "btp.csv", [row.replace("A1", "B1")])],
+    )  # fmt: skip
+    assert by_other.replaces_id is None
+    assert _stored(partnership, "police_crime") == 3
 
 
 def test_a_corrected_file_for_a_declared_period_replaces_the_old_one_even_with_a_month_empty(

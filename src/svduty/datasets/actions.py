@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from svduty.access import audit
@@ -499,13 +499,19 @@ def _refresh_results(partnership: Partnership) -> None:
 
 
 def _other_live_imports(record: Import) -> QuerySet[Import]:
-    """The partnership's other live imports of the same kind and source."""
-    return Import.objects.filter(
-        partnership=record.partnership,
-        kind=record.kind,
-        status=Import.Status.COMPLETED,
-        source=record.source,
+    """The partnership's other live imports of the same kind and source.
+
+    An import with no source named (``svduty import`` without ``--source``) may be of any of
+    the kind's sources, so it is compared with all of them and they with it: a supplier's
+    corrected upload replaces the analyst's import of its earlier file. Imports naming two
+    different sources are never compared (two trusts' extracts for one year are both kept).
+    """
+    others = Import.objects.filter(
+        partnership=record.partnership, kind=record.kind, status=Import.Status.COMPLETED
     ).exclude(pk=record.pk)
+    if record.source_id is None:
+        return others
+    return others.filter(Q(source_id=record.source_id) | Q(source__isnull=True))
 
 
 # The columns telling apart the series that files of one kind and period can hold: a file of
