@@ -177,14 +177,15 @@ def test_declared_british_national_grid_is_reprojected_to_known_longitude_latitu
     tmp_path: Path,
 ) -> None:
     # The grid's true origin, easting 400 km and northing −100 km, is 49°N 2°W on OSGB36, which
-    # is within about 100 m (0.002°) of the same point on WGS84.
+    # is within about 100 m (0.002°) of the same point on WGS84: a 10 m square's first corner.
     path = geojson(
         tmp_path,
-        [feature({"LAD24CD": "E06000001"}, [400000.0, -100000.0], "Point")],
+        [feature({"LAD24CD": "E06000001"}, bng_square(400000.0, -100000.0, size=10.0))],
         crs="urn:ogc:def:crs:EPSG::27700",
     )
     [boundary] = read_boundaries(path, level="lad")
-    lon, lat = boundary.geometry["coordinates"]
+    assert boundary.geometry["type"] == "Polygon"
+    lon, lat = boundary.geometry["coordinates"][0][0]
     assert lon == pytest.approx(-2.0, abs=0.003)
     assert lat == pytest.approx(49.0, abs=0.003)
     assert boundary.vintage == 2024
@@ -210,27 +211,90 @@ def test_old_style_epsg_crs_member_is_understood(tmp_path: Path) -> None:
     assert centre(read_boundaries(path, level="lsoa")[0]) == pytest.approx(MANCHESTER, abs=0.02)
 
 
+def lon_lat_triangle(lon: float, lat: float) -> list:
+    """A small triangle whose first corner is (lon, lat)."""
+    return [[[lon, lat], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]]
+
+
 def test_wgs84_declared_as_epsg_4326_keeps_longitude_first(tmp_path: Path) -> None:
     path = geojson(
         tmp_path,
-        [feature({"code": "E06000001"}, [-1.21, 54.69], "Point")],
+        [feature({"code": "E06000001"}, lon_lat_triangle(-1.21, 54.69))],
         crs="urn:ogc:def:crs:EPSG::4326",
     )
-    assert read_boundaries(path, level="lad")[0].geometry["coordinates"] == [-1.21, 54.69]
+    [boundary] = read_boundaries(path, level="lad")
+    assert boundary.geometry["coordinates"][0][0] == [-1.21, 54.69]
+    assert boundary.bbox == pytest.approx((-1.21, 54.69, -1.2, 54.7))
 
 
 def test_coordinates_are_rounded_to_six_decimal_places(tmp_path: Path) -> None:
-    path = geojson(tmp_path, [feature({"code": "E06000001"}, [-1.2100004, 54.6912345], "Point")])
-    assert read_boundaries(path, level="lad")[0].geometry["coordinates"] == [-1.21, 54.691234]
+    path = geojson(
+        tmp_path, [feature({"code": "E06000001"}, lon_lat_triangle(-1.2100004, 54.6912345))]
+    )
+    ring = read_boundaries(path, level="lad")[0].geometry["coordinates"][0]
+    assert ring[0] == [-1.21, 54.691234]
+    assert ring[1] == [-1.2, 54.691234]  # -1.2000004 rounded
 
 
 def test_coordinates_neither_lon_lat_nor_british_grid_need_a_crs(tmp_path: Path) -> None:
     # Web Mercator metres for Manchester: y is far beyond the National Grid's northings.
-    path = geojson(tmp_path, [feature({"code": "E06000001"}, [-249000.0, 7072000.0], "Point")])
+    square = bng_square(-249000.0, 7072000.0, size=100.0)
+    path = geojson(tmp_path, [feature({"code": "E06000001"}, square)])
     with pytest.raises(GeographyInputError, match="names no coordinate system"):
         read_boundaries(path, level="lad")
     [boundary] = read_boundaries(path, level="lad", crs="EPSG:3857")
-    assert boundary.geometry["coordinates"] == pytest.approx([-2.237, 53.48], abs=0.01)
+    assert boundary.geometry["coordinates"][0][0] == pytest.approx([-2.237, 53.48], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("kind", "coordinates"),
+    [
+        ("Point", [-1.21, 54.69]),
+        ("LineString", [[-1.21, 54.69], [-1.2, 54.7]]),
+        ("MultiPoint", [[-1.21, 54.69], [-1.2, 54.7]]),
+        ("MultiLineString", [[[-1.21, 54.69], [-1.2, 54.7]]]),
+    ],
+)
+def test_a_geometry_that_encloses_no_area_is_refused_at_its_feature(
+    tmp_path: Path, kind: str, coordinates: list
+) -> None:
+    path = geojson(
+        tmp_path,
+        [feature({"code": "E06000001"}), feature({"code": "E06000002"}, coordinates, kind)],
+        name="districts",
+    )
+    with pytest.raises(GeographyInputError) as caught:
+        read_boundaries(path, level="lad")
+    assert (caught.value.file, caught.value.row) == (str(path), 2)
+    assert str(caught.value) == (
+        f"{path}, row 2: the geometry is a {kind}, which encloses no area; "
+        "a boundary must be a Polygon or MultiPolygon"
+    )
+
+
+def test_a_geometry_collection_is_refused_even_when_it_holds_polygons(tmp_path: Path) -> None:
+    collection = {"type": "GeometryCollection",
+                  "geometries": [{"type": "Polygon", "coordinates": SQUARE}]}  # fmt: skip
+    path = geojson(tmp_path, [{"type": "Feature", "properties": {"code": "E06000001"},
+                               "geometry": collection}])  # fmt: skip
+    with pytest.raises(GeographyInputError, match="row 1: the geometry is a GeometryCollection"):
+        read_boundaries(path, level="lad")
+
+
+def test_points_in_a_geopackage_are_refused_before_their_coordinates_are_judged(
+    tmp_path: Path,
+) -> None:
+    # Web Mercator points with no CRS would otherwise be refused for their coordinates.
+    path = geopackage(
+        tmp_path / "centroids.gpkg",
+        [("E01005128", "A", shapely.Point(-249000.0, 7072000.0))],
+        srs=(0, "NONE", 0),
+    )
+    with pytest.raises(GeographyInputError) as caught:
+        read_boundaries(path, level="lsoa")
+    assert caught.value.row == 1
+    assert "the geometry is a Point" in str(caught.value)
+    assert "Polygon or MultiPolygon" in str(caught.value)
 
 
 def test_field_named_for_the_level_wins_over_another_field_of_codes(tmp_path: Path) -> None:

@@ -136,3 +136,36 @@ def test_the_boundaries_command_takes_a_layer_a_crs_and_a_single_areas_code(
     )
     assert given.exit_code == 0, given.output
     assert Area.objects.filter(level="lad", code__startswith="E07", boundary__isnull=False).count()
+
+
+def test_boundaries_with_a_point_exit_2_naming_the_file_and_row_and_change_nothing(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from svduty.cli import main
+
+    square = [[[-1.3, 54.6], [-1.2, 54.6], [-1.2, 54.7], [-1.3, 54.7], [-1.3, 54.6]]]
+    hartlepool = Area.objects.create(
+        code="E06000001", name="Hartlepool", level="lad", vintage=2024,
+        boundary={"type": "Polygon", "coordinates": square},
+    )  # fmt: skip
+    path = tmp_path / "districts.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"LAD24CD": "E06000002"},
+         "geometry": {"type": "Polygon", "coordinates": square}},
+        {"type": "Feature", "properties": {"LAD24CD": "E06000001"},
+         "geometry": {"type": "Point", "coordinates": [-1.21, 54.69]}},
+    ]}))  # fmt: skip
+    areas_before = list(Area.objects.values_list("code", "boundary"))
+
+    result = CliRunner().invoke(main, ["import", "boundaries", str(path), "--level", "lad"])
+
+    assert result.exit_code == 2, result.output
+    assert "districts.geojson, row 2: the geometry is a Point" in result.output
+    assert "a boundary must be a Polygon or MultiPolygon" in result.output
+    assert list(Area.objects.values_list("code", "boundary")) == areas_before
+    hartlepool.refresh_from_db()
+    assert hartlepool.boundary == {"type": "Polygon", "coordinates": square}

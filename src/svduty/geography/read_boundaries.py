@@ -51,6 +51,7 @@ _CODE_FIELD_HINTS = {
     "icb": r"icb|code|cd$",
 }
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_AREAL_TYPES = ("Polygon", "MultiPolygon")
 _WGS84 = CRS.from_epsg(4326)
 
 
@@ -97,8 +98,9 @@ def read_boundaries(
     name field, when not given, is the matching ``…NM``/``…name`` property or else the first
     property of plain text. ``layer`` picks a GeoPackage's feature table when it has several;
     ``crs`` overrides a missing or wrong CRS. ``code`` and ``name`` give the area of a file that
-    holds one feature and no code property (a force area drawn by hand, say). Coordinates are
-    reprojected to WGS84 and rounded to six decimal places.
+    holds one feature and no code property (a force area drawn by hand, say). Every geometry
+    must be a Polygon or MultiPolygon. Coordinates are reprojected to WGS84 and rounded to six
+    decimal places.
     """
     level = check_level(level)
     file = str(path)
@@ -114,6 +116,7 @@ def read_boundaries(
         features, declared_crs = _read_geojson(data, file)
     if not features:
         raise GeographyInputError(file, message="the file holds no features")
+    _check_areal(file, features)
 
     source_crs = _source_crs(file, features, crs if crs is not None else declared_crs)
     to_wgs84 = _transformer(source_crs)
@@ -146,6 +149,24 @@ def read_boundaries(
         area_name = feature.properties.get(name_key) if name_key else None
         boundaries.append(_boundary(file, feature, level, area_code, area_name, vintage, to_wgs84))
     return boundaries
+
+
+def _check_areal(file: str, features: Sequence[_Feature]) -> None:
+    """Refuse the first feature whose geometry encloses no area (a Point, a LineString…).
+
+    Checked before the coordinates are judged, so a file of centroids is refused for what it is.
+    A missing or empty geometry is left to be refused with the area's code.
+    """
+    for feature in features:
+        geometry = feature.geometry
+        if geometry is None or geometry.is_empty or geometry.geom_type in _AREAL_TYPES:
+            continue
+        raise GeographyInputError(
+            file,
+            row=feature.number,
+            message=f"the geometry is a {geometry.geom_type}, which encloses no area; "
+            "a boundary must be a Polygon or MultiPolygon",
+        )
 
 
 def _single_area(
