@@ -575,3 +575,30 @@ def test_months_given_twice_in_one_import_count_once(shared_data: Path, tmp_path
     assert any("2020-06-city-of-london-street.csv is given 2 times" in m for m in warnings)
     same = [m for m in warnings if m.startswith("the same file is given 2 times")]
     assert len(same) == 2  # May in both archives; April as itself and as a copy
+
+
+def test_the_same_file_after_a_corrected_lsoa_lookup_is_placed_in_the_new_district_only(
+    tmp_path: Path, partnership
+) -> None:
+    from svduty.geography import actions, readers
+
+    lad = Area.objects.create(code="X07000010", name="Otherton", level="lad", vintage=2024)
+    csp = Area.objects.create(code="X22000010", name="Otherton", level="csp", vintage=2024)
+    AreaLink.objects.create(child=lad, parent=csp)
+    AreaLink.objects.create(child=csp, parent=Area.objects.get(code="X23000009"))
+    path = _crime_file(tmp_path / "crimes.csv", ["C1,2023-06-01,,8N,,Y,,,30,,,X01000009,,,"])
+    first = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+    assert first.status == "completed", first.findings
+    # The corrected lookup puts X01000009 in Otherton, not Testtown.
+    lookup = tmp_path / "lsoa21-lad24.csv"
+    lookup.write_text("LSOA21CD,LSOA21NM,LAD24CD,LAD24NM\nX01000009,Testtown 001A,X07000010,\n")
+    actions.load_lsoa_lookup(lookup=readers.read_lsoa_lookup(lookup), by=None)
+
+    again = import_files(partnership=partnership, kind="police-crime", paths=[path], by=None)
+
+    assert (again.status, again.replaces_id) == ("completed", first.pk)
+    table = pq.read_table(
+        parquet_path(partnership_slug="testshire", table="police_crime", import_id=str(again.pk))
+    )
+    assert table.column("lad_code").to_pylist() == ["X07000010"]
+    assert table.column("csp_code").to_pylist() == ["X22000010"]

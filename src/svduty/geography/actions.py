@@ -1,12 +1,16 @@
 """Storing geography: the ONS lookup, LSOA assignments, boundaries and populations.
 
 Each loader runs in one transaction and is idempotent: loading the same file twice changes nothing.
+A lookup is the truth about the areas it covers: each area it names gets exactly the parents the
+file gives at the file's level, and links to other parents at that level are removed ("replaced");
+areas it does not name keep their links (docs/importing.md, "Loading geography").
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -32,12 +36,26 @@ class LoadSummary:
     areas_updated: int = 0
     links_created: int = 0
     skipped: int = 0
+    # Links removed because the file gives their child other parents at that level.
+    links_replaced: int = 0
+    # A few of those, as "child: old parent → new parent", for the audit trail.
+    replaced_examples: tuple[str, ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         return (
             f"{self.areas_created} areas created, {self.areas_updated} updated, "
-            f"{self.links_created} links created, {self.skipped} skipped"
+            f"{self.links_created} links created, {self.links_replaced} replaced, "
+            f"{self.skipped} skipped"
         )
+
+    def audit_summary(self, what: str) -> str:
+        """``what`` and what happened, with some of the replaced links, for the audit trail."""
+        text = f"{what}: {self.describe()}"
+        if self.replaced_examples:
+            more = self.links_replaced - len(self.replaced_examples)
+            text += f" (replaced: {'; '.join(self.replaced_examples)}"
+            text += f"; and {more} more)" if more else ")"
+        return text
 
 
 def _area(code: str, name: str, level: str, vintage: int, counts: dict[str, int]) -> Area:
@@ -60,6 +78,43 @@ def _link(child: Area, parent: Area, source: str, counts: dict[str, int]) -> Non
     counts["links"] += int(created)
 
 
+# Children per query when removing replaced links: below SQLite's limit on bound parameters.
+_CHUNK = 500
+_EXAMPLES = 5
+
+
+def _remove_replaced_links(
+    *, parents_given: dict[Area, set[Area]], level: str
+) -> tuple[int, tuple[str, ...]]:
+    """Delete links from each child in ``parents_given`` to parents at ``level`` it was not given.
+
+    Deleted, not re-pointed, so the links' count and newest id (``geography_state``) change and
+    imports placed with the old links are placed afresh. Returns how many went, and a few of them
+    as "child: old parent → new parents".
+    """
+    by_id = {child.pk: child for child in parents_given}
+    kept = {child.pk: {parent.pk for parent in given} for child, given in parents_given.items()}
+    stale: list[int] = []
+    old_parents: dict[int, list[str]] = defaultdict(list)
+    children = list(kept)
+    for start in range(0, len(children), _CHUNK):
+        links = AreaLink.objects.filter(
+            child_id__in=children[start : start + _CHUNK], parent__level=level
+        ).values_list("id", "child_id", "parent_id", "parent__code")
+        for link_id, child_id, parent_id, parent_code in links:
+            if parent_id not in kept[child_id]:
+                stale.append(link_id)
+                old_parents[child_id].append(parent_code)
+    for start in range(0, len(stale), _CHUNK):
+        AreaLink.objects.filter(id__in=stale[start : start + _CHUNK]).delete()
+    examples = tuple(
+        f"{by_id[child_id].code}: {', '.join(sorted(codes))} → "
+        f"{', '.join(sorted(p.code for p in parents_given[by_id[child_id]]))}"
+        for child_id, codes in list(old_parents.items())[:_EXAMPLES]
+    )
+    return len(stale), examples
+
+
 @transaction.atomic
 def load_ons_lookup(
     *, lookup: OnsLookup, by: User | None, vintage: int | None = None
@@ -73,6 +128,8 @@ def load_ons_lookup(
             "give it with --vintage (e.g. --vintage 2024)",
         )
     counts = {"created": 0, "updated": 0, "links": 0}
+    csps_of: dict[Area, set[Area]] = defaultdict(set)
+    pfas_of: dict[Area, set[Area]] = defaultdict(set)
     for row in lookup.rows:
         row_year = vintage or row.vintage or year
         lad = _area(row.lad_code, row.lad_name, AreaLevel.LAD, row_year, counts)
@@ -80,11 +137,21 @@ def load_ons_lookup(
         pfa = _area(row.pfa_code, row.pfa_name, AreaLevel.PFA, row_year, counts)
         _link(lad, csp, lookup.file, counts)
         _link(csp, pfa, lookup.file, counts)
-    summary = LoadSummary(counts["created"], counts["updated"], counts["links"])
+        csps_of[lad].add(csp)
+        pfas_of[csp].add(pfa)
+    replaced_csps, csp_examples = _remove_replaced_links(parents_given=csps_of, level=AreaLevel.CSP)
+    replaced_pfas, pfa_examples = _remove_replaced_links(parents_given=pfas_of, level=AreaLevel.PFA)
+    summary = LoadSummary(
+        counts["created"],
+        counts["updated"],
+        counts["links"],
+        links_replaced=replaced_csps + replaced_pfas,
+        replaced_examples=(csp_examples + pfa_examples)[:_EXAMPLES],
+    )
     audit.record(
         action=AuditEvent.Action.ACTION,
         by=by,
-        summary=f"Loaded ONS lookup {lookup.file}: {summary.describe()}",
+        summary=summary.audit_summary(f"Loaded ONS lookup {lookup.file}"),
     )
     return summary
 
@@ -97,7 +164,7 @@ def _latest(code: str, level: str) -> Area | None:
 def load_lsoa_lookup(
     *, lookup: LsoaLookup, by: User | None, vintage: int | None = None
 ) -> LoadSummary:
-    """LSOAs of one vintage and the district each lies in."""
+    """LSOAs of one vintage and the district each lies in, replacing any other of theirs."""
     year = vintage or lookup.lsoa_vintage
     if year not in (2011, 2021):
         raise GeographyInputError(
@@ -107,6 +174,7 @@ def load_lsoa_lookup(
         )
     counts = {"created": 0, "updated": 0, "links": 0}
     skipped = 0
+    district_of: dict[Area, set[Area]] = {}
     for row in lookup.rows:
         lad = _latest(row.lad_code, AreaLevel.LAD)
         if lad is None:
@@ -119,11 +187,21 @@ def load_lsoa_lookup(
             )
         lsoa = _area(row.lsoa_code, row.lsoa_name or row.lsoa_code, AreaLevel.LSOA, year, counts)
         _link(lsoa, lad, lookup.file, counts)
-    summary = LoadSummary(counts["created"], counts["updated"], counts["links"], skipped)
+        district_of[lsoa] = {lad}
+    # Districts of any vintage: an LSOA lies in one district, and this file says which.
+    replaced, examples = _remove_replaced_links(parents_given=district_of, level=AreaLevel.LAD)
+    summary = LoadSummary(
+        counts["created"],
+        counts["updated"],
+        counts["links"],
+        skipped,
+        links_replaced=replaced,
+        replaced_examples=examples,
+    )
     audit.record(
         action=AuditEvent.Action.ACTION,
         by=by,
-        summary=f"Loaded LSOA lookup {lookup.file}: {summary.describe()}",
+        summary=summary.audit_summary(f"Loaded LSOA lookup {lookup.file}"),
     )
     return summary
 

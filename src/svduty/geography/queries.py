@@ -101,7 +101,11 @@ def geography_for(partnership: Partnership) -> Geography:
 
 def geography_state(partnership: Partnership) -> str:
     """A short text that changes when what places an import's rows changes: areas or links
-    added, boundaries loaded, the partnership's CSP name aliases (``content_sha256``)."""
+    added or removed (a corrected lookup replaces links by deleting and creating them), boundaries
+    loaded, the partnership's CSP name aliases (``content_sha256``).
+
+    Ids are never reused, so a count and a newest id equal to earlier ones mean the same links.
+    """
     import json
 
     from django.db.models import Count, Max
