@@ -220,6 +220,7 @@ def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
             by=None,
             today=dt.date(2024, 6, 1),
         )
+    _register_sources(partnership, organisations)
     organisations["operations"], _ = Organisation.objects.get_or_create(
         slug=OPERATIONS_SLUG,
         defaults={"name": "svduty operations", "kind": OrganisationKind.OTHER},
@@ -240,6 +241,32 @@ def _set_up_partnership(manifest: DemoManifest) -> tuple[Any, dict[str, Any]]:
             _enrol_demo_device(user)
         users[username] = user
     return partnership, users
+
+
+# The partners' data sources (kind, name, supplier key): what each member shares, so that its
+# contributors may upload it (``datasets.queries.uploadable_kinds``).
+DEMO_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("police-crime", "Recorded crime extract", "police"),
+    ("hospital-admissions", "Hospital admissions for assault", "icb"),
+    ("ae-assaults", "A&E assault attendances (ISTV)", "icb"),
+    ("ambulance-assaults", "Ambulance call-outs to assaults", "icb"),
+    ("aggregate-counts", "Orlwick school exclusions", "council-orlwick"),
+    ("aggregate-counts", "Deliberate fires", "fire"),
+)
+
+
+def _register_sources(partnership: Any, organisations: dict[str, Any]) -> None:
+    from svduty.datasets.actions import register_source
+
+    for kind, name, supplier in DEMO_SOURCES:
+        register_source(
+            partnership=partnership,
+            kind=kind,
+            name=name,
+            supplier=organisations[supplier],
+            by=None,
+            sharing_agreement="Veymarsh and Orlwick ISA 2024",
+        )
 
 
 def _record_local_definition(partnership: Any) -> None:
