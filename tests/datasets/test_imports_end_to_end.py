@@ -310,6 +310,37 @@ def test_a_later_police_uk_import_sharing_some_months_takes_them_over_until_roll
     assert by_month() == alone
 
 
+def test_a_stray_row_of_another_month_does_not_take_that_month_over(
+    shared_data: Path, tmp_path: Path, partnership
+) -> None:
+    real = shared_data / "police-uk" / "city-of-london"
+    april = real / "2019-04-city-of-london-street.csv"
+    april_rows = len(april.read_text(encoding="utf-8").splitlines()) - 1
+    import_files(partnership=partnership, kind="police-uk-street", by=None, paths=[april])
+    # May's file with its first row's month written as April.
+    lines = (real / "2019-05-city-of-london-street.csv").read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace(",2019-05,", ",2019-04,", 1)
+    may = tmp_path / "2019-05-city-of-london-street.csv"
+    may.write_text("\n".join(lines), encoding="utf-8")
+
+    record = import_files(partnership=partnership, kind="police-uk-street", by=None, paths=[may])
+
+    assert record.periods == ["2019-05"]
+    assert not [f for f in record.findings if "now read from this import only" in f["message"]]
+    (stray,) = [f for f in record.findings if "named for" in f["message"]]
+    assert (stray["severity"], stray["file"], stray["row"]) == ("warning", may.name, 1)
+    assert (stray["column"], stray["value"]) == ("Month", "2019-04")
+    assert "the file is named for 2019-05" in stray["message"]
+    con = analytic_connection(partnership)
+    try:
+        (count,) = con.execute(
+            "SELECT count(*) FROM police_uk_street WHERE month = '2019-04'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert count == april_rows + 1  # April's file whole, and the stray row: nothing dropped
+
+
 def test_partner_extracts_sharing_some_months_are_both_kept_with_a_warning(
     tmp_path: Path, partnership
 ) -> None:

@@ -424,8 +424,11 @@ MONTH = re.compile(r"\d{4}-\d{2}")
 def _periods(result: ImportResult, declared: tuple[str, str] | None = None) -> list[str]:
     """The periods an import covers: those of its rows; with a declared period of months, every
     month of it (a corrected file for April to June replaces the last one even if its June has
-    no rows)."""
+    no rows). A police.uk import is of the months its files are named for
+    (``ImportResult.covered``): a stray row of another month does not make it that month's."""
     seen = sorted({str(row["period"]) for row in result.breakdown if row.get("period")})
+    if result.covered is not None:
+        seen = result.covered
     if declared is None or not all(MONTH.fullmatch(p) for p in seen):
         return seen
     return months_between(*declared)

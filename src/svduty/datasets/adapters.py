@@ -100,6 +100,7 @@ class Adapter:
     high_cardinality: tuple[str, ...] = ()  # string columns not worth dictionary-encoding
     formula_columns: tuple[str, ...] = ()  # stored text columns checked for formulas
     renamed: Mapping[str, str] = field(default_factory=dict)  # stored column → contract key
+    month_files: bool = False  # each file holds one published month, named by it (police.uk)
 
     def key_of(self, column: str) -> str:
         """The contract key behind a stored column."""
@@ -198,6 +199,19 @@ OUTSIDE_BOUNDARY = Check(
     None,
     "the point lies outside the partnership's area",
 )
+
+MONTH_NOT_FILES = Check(  # evaluated by the pipeline for ``Adapter.month_files`` kinds
+    "month-not-files",
+    "warning",
+    None,
+    "police.uk files hold one month each, and the file is named for another",
+)
+
+
+def month_of_file_name(name: str) -> str | None:
+    """The month a police.uk file is named for (``2019-04-city-of-london-street.csv``), if any."""
+    found = re.match(r"(\d{4}-(?:0[1-9]|1[0-2]))-", re.split(r"[/\\:]", name)[-1])
+    return found.group(1) if found else None
 
 
 def _generic() -> list[Check]:
@@ -449,6 +463,7 @@ def _police_uk_street(ctx: Context) -> Adapter:
             "this Crime ID is on another row of the same month too; police.uk counts rows, so "
             "every row is kept",
         ),
+        MONTH_NOT_FILES,
     ]
     stored = {
         "crime_id": "r_crime_id",
@@ -476,6 +491,7 @@ def _police_uk_street(ctx: Context) -> Adapter:
         repeat_check="crime-id-repeated",
         high_cardinality=("crime_id",),
         formula_columns=tuple(texts),
+        month_files=True,
     )
 
 
@@ -521,6 +537,7 @@ def _police_uk_stop_search(ctx: Context) -> Adapter:
         ],
         *_coordinates("warning"),
         OUTSIDE_BOUNDARY,
+        MONTH_NOT_FILES,
     ]
     stored = {
         "search_type": "r_type",
@@ -560,6 +577,7 @@ def _police_uk_stop_search(ctx: Context) -> Adapter:
         force_level=True,
         category="object_of_search",
         formula_columns=tuple(texts),
+        month_files=True,
         renamed={
             "search_type": "type",
             "searched_at": "date",

@@ -51,6 +51,7 @@ from svduty.datasets.adapters import (
     GB_BOX,
     LSOA_PATTERN,
     LSOA_UNKNOWN,
+    MONTH_NOT_FILES,
     OUTSIDE_BOUNDARY,
     OUTSIDE_PERIOD,
     ROW_SHAPE,
@@ -59,6 +60,7 @@ from svduty.datasets.adapters import (
     Context,
     ValueMap,
     adapter_for,
+    month_of_file_name,
     source_query,
     stored_categories,
 )
@@ -113,6 +115,10 @@ class ImportResult:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     repeated: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    # Kinds of one month a file (police.uk): the months of its files, each the month it is
+    # named for (else those of its rows). A row of another month does not make the import one
+    # of that month's.
+    covered: list[str] | None = None
 
     @property
     def rejected(self) -> bool:
@@ -629,6 +635,7 @@ class _Importer:
         self.outside_force = 0
         self.in_split_districts: Counter[str] = Counter()  # district → rows given no CSP
         self.unplaced = 0  # rows with an LSOA code while no LSOA geography is loaded
+        self.file_months: dict[str, set[str]] = {}  # month_files kinds: file → its rows' months
         self.bytes_done = 0
         self.sink = store_writer.ParquetSink(
             self.store / self.adapter.table,
@@ -763,6 +770,8 @@ class _Importer:
             flags |= self._outside_boundary(cols)
         if self.context.period is not None:
             flags |= self._outside_period(cols[adapter.period])
+        if adapter.month_files:
+            flags |= self._months_of_file(source, cols[adapter.period])
         formulas = columns.formula_masks(cols, adapter.formula_columns)
         if formulas:
             flags |= np.where(
@@ -969,6 +978,31 @@ class _Importer:
             return np.zeros(len(values), dtype=np.int64)
         return np.where(mask[codes], self.adapter.bit(OUTSIDE_PERIOD.code), 0).astype(np.int64)
 
+    def _months_of_file(self, source: CsvSource, values: Any) -> np.ndarray:
+        """Note the months of a police.uk file's rows; the bit of rows not of the month the
+        file is named for."""
+        codes, dictionary = columns.codes_of(values)
+        months = dictionary.to_pylist()
+        present = np.bincount(codes, minlength=len(months) + 1)[: len(months)]
+        self.file_months.setdefault(source.name, set()).update(
+            months[i] for i in np.flatnonzero(present)
+        )
+        named = month_of_file_name(source.name)
+        other = np.array([m is not None and m != named for m in [*months, None]], dtype=bool)
+        if named is None or not other[codes].any():
+            return np.zeros(len(codes), dtype=np.int64)
+        return np.where(other[codes], self.adapter.bit(MONTH_NOT_FILES.code), 0).astype(np.int64)
+
+    def _covered(self) -> list[str] | None:
+        """The months a police.uk import is of: each file's named month (else its rows')."""
+        if not self.adapter.month_files:
+            return None
+        months: set[str] = set()
+        for source in self.sources:
+            named = month_of_file_name(source.name)
+            months.update([named] if named else self.file_months.get(source.name, ()))
+        return sorted(months)
+
     # -- findings --------------------------------------------------------------------------------
 
     def _report(
@@ -1083,6 +1117,20 @@ class _Importer:
                     longitude, latitude = x[j].as_py(), y[j].as_py()
             where = f"{self._header(source, 'longitude')}, {self._header(source, 'latitude')}"
             return where, f"({longitude}, {latitude})", check.message
+        if check is MONTH_NOT_FILES:
+            period = cols[adapter.period][j].as_py()
+            named = month_of_file_name(source.name)
+            key = "month" if "month" in adapter.contract.keys else "date"
+            stored = next((n for n, k in adapter.renamed.items() if k == key), key)
+            cell = cols.get("__in_" + stored, cols.get(stored))
+            value = None if cell is None else cell[j].as_py()
+            return (
+                self._header(source, key),
+                None if value is None else str(value),
+                f"is of {period}, but the file is named for {named}: police.uk files hold one "
+                f"month each. The row is kept and counted in {period}; this import takes over "
+                f"only {named} from earlier imports, not {period}",
+            )
         if check is OUTSIDE_PERIOD:
             first, last = self.context.period or ("", "")
             period = cols[adapter.period][j].as_py()
@@ -1212,6 +1260,7 @@ class _Importer:
             content_sha256="",
             quarantine=[q.as_dict() for q in findings.quarantine],
             repeated=repeated,
+            covered=self._covered(),
         )
 
     def _breakdown(self) -> list[dict[str, Any]]:
