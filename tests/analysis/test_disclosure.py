@@ -20,6 +20,7 @@ from svduty.analysis.disclosure import (
     apply_to_table,
     assert_no_small_numbers,
     needs_control,
+    policy_from,
     published_percentage,
     published_rate,
 )
@@ -167,6 +168,24 @@ def test_no_published_cell_is_a_count_from_1_to_7(
         assert value == "*" or (isinstance(value, int) and value % 5 == 0)
         assert not (isinstance(value, int) and 1 <= value <= 7)
     assert_no_small_numbers(table)
+
+
+@given(
+    count=st.integers(min_value=0, max_value=200),
+    threshold=st.integers(min_value=7, max_value=30),
+    rounding=st.sampled_from([5, 10, 15, 20, 50]),
+)
+def test_no_policy_a_partnership_may_set_publishes_a_count_it_hides(
+    count: int, threshold: int, rounding: int
+) -> None:
+    # A stricter policy (threshold 10, rounding 10) once published 13 as 10, which the check
+    # then refused, failing every public output: a count rounding into the hidden range is hidden.
+    policy = policy_from({"threshold": threshold, "rounding": rounding})
+    value = policy.publish(count)
+    assert value == "*" or value == 0 or value > threshold
+    assert value != "*" or 1 <= count <= threshold or count < threshold + rounding
+    table = apply_to_table([[count, 3]], row_totals=True, policy=policy)
+    assert_no_small_numbers(table, policy=policy)
 
 
 @given(cells=tables, row_totals=st.booleans(), column_totals=st.booleans(), policy=policies)

@@ -8,6 +8,7 @@ from svduty.analysis.disclosure import (
     DEFAULT_POLICY,
     DisclosureError,
     apply_to_table,
+    assert_no_small_numbers,
     policy_from,
     policy_label,
 )
@@ -20,9 +21,11 @@ def test_no_settings_is_the_contract_default() -> None:
 
 def test_a_stricter_policy_hides_more_and_rounds_coarser() -> None:
     policy = policy_from({"threshold": 10, "rounding": 10})
-    published = apply_to_table([[8, 10, 11, 24, 0]], policy=policy)
-    # 8 and 10 are at or under the threshold; 11 → 10 and 24 → 20 to the nearest 10; 0 stays 0.
-    assert published.cells == [["*", "*", 10, 20, 0]]
+    published = apply_to_table([[8, 10, 14, 15, 24, 0]], policy=policy)
+    # 8 and 10 are at or under the threshold; 14 would round to 10, which the policy hides, so it
+    # is hidden too; 15 → 20 and 24 → 20 to the nearest 10; 0 stays 0.
+    assert published.cells == [["*", "*", "*", 20, 20, 0]]
+    assert_no_small_numbers(published, policy=policy)
     assert policy_label(policy) == "threshold-10-round-10"
 
 

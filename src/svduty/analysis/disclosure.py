@@ -4,7 +4,7 @@ One policy object, applied once at the publishing boundary:
 
 - a count from 1 to ``threshold`` (default 7) is shown as ``symbol`` (default "*");
 - any other count is rounded to the nearest ``rounding`` (default 5), halves up; 0 stays 0 (and a
-  small count never rounds to 0: it is suppressed instead);
+  count never rounds to 0 or into 1 to ``threshold``: it is suppressed instead);
 - secondary suppression: in a table with totals, a row or column (with its total) in which exactly
   one cell is suppressed could give that cell back by subtraction, so the next smallest non-zero
   cell is suppressed too, or the total when there is none; the same is done where the rounded
@@ -73,7 +73,9 @@ class DisclosurePolicy:
         if count == 0:
             return 0
         rounded = (2 * count + self.rounding) // (2 * self.rounding) * self.rounding
-        if count <= self.threshold or rounded == 0:
+        # A count above the threshold that rounds into the hidden range (13 → 10 under threshold
+        # 10) is hidden too: no published figure is ever one the policy hides.
+        if count <= self.threshold or rounded <= self.threshold:
             return self.symbol
         return rounded
 
