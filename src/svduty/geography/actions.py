@@ -119,22 +119,28 @@ def _remove_replaced_links(
 def load_ons_lookup(
     *, lookup: OnsLookup, by: User | None, vintage: int | None = None
 ) -> LoadSummary:
-    """Districts, CSPs and police force areas, with district → CSP → PFA links."""
-    year = vintage or lookup.vintage
-    if year is None:
-        raise GeographyInputError(
-            lookup.file,
-            message="the lookup's vintage year is unknown; "
-            "give it with --vintage (e.g. --vintage 2024)",
-        )
+    """Districts, CSPs and police force areas, with district → CSP → PFA links.
+
+    Each level is stored with its own vintage (``lookup.vintages``: districts 2023 and CSPs 2024
+    from ``LAD23CD`` and ``CSP24CD``), or ``vintage`` for all when given.
+    """
+    years: dict[str, int] = {}
+    for level in (AreaLevel.LAD, AreaLevel.CSP, AreaLevel.PFA):
+        year = vintage or lookup.vintages.get(level) or lookup.vintage
+        if year is None:
+            raise GeographyInputError(
+                lookup.file,
+                message="the lookup's vintage year is unknown; "
+                "give it with --vintage (e.g. --vintage 2024)",
+            )
+        years[level] = year
     counts = {"created": 0, "updated": 0, "links": 0}
     csps_of: dict[Area, set[Area]] = defaultdict(set)
     pfas_of: dict[Area, set[Area]] = defaultdict(set)
     for row in lookup.rows:
-        row_year = vintage or row.vintage or year
-        lad = _area(row.lad_code, row.lad_name, AreaLevel.LAD, row_year, counts)
-        csp = _area(row.csp_code, row.csp_name, AreaLevel.CSP, row_year, counts)
-        pfa = _area(row.pfa_code, row.pfa_name, AreaLevel.PFA, row_year, counts)
+        lad = _area(row.lad_code, row.lad_name, AreaLevel.LAD, years[AreaLevel.LAD], counts)
+        csp = _area(row.csp_code, row.csp_name, AreaLevel.CSP, years[AreaLevel.CSP], counts)
+        pfa = _area(row.pfa_code, row.pfa_name, AreaLevel.PFA, years[AreaLevel.PFA], counts)
         _link(lad, csp, lookup.file, counts)
         _link(csp, pfa, lookup.file, counts)
         csps_of[lad].add(csp)
@@ -151,7 +157,10 @@ def load_ons_lookup(
     audit.record(
         action=AuditEvent.Action.ACTION,
         by=by,
-        summary=summary.audit_summary(f"Loaded ONS lookup {lookup.file}"),
+        summary=summary.audit_summary(
+            f"Loaded ONS lookup {lookup.file} (districts {years[AreaLevel.LAD]}, "
+            f"CSPs {years[AreaLevel.CSP]}, police force areas {years[AreaLevel.PFA]})"
+        ),
     )
     return summary
 

@@ -43,7 +43,11 @@ existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command(name="ons-lookup")
 @click.argument("file", type=existing_file)
-@click.option("--vintage", type=int, help="Vintage year when the headers do not carry one.")
+@click.option(
+    "--vintage",
+    type=int,
+    help="Vintage year of every level, for headers that carry none (it overrides those that do).",
+)
 def ons_lookup(file: Path, vintage: int | None) -> None:
     """The ONS local authority district → CSP → police force area lookup."""
     _prepare()

@@ -137,7 +137,7 @@ class _NameRegister:
 
 @dataclass(frozen=True)
 class LookupRow:
-    """One district–CSP pair and the police force area of the CSP."""
+    """One district–CSP pair and the police force area of the CSP; ``vintage`` is the district's."""
 
     lad_code: str
     lad_name: str
@@ -152,7 +152,9 @@ class LookupRow:
 class OnsLookup:
     """The rows of an ONS LAD → CSP → PFA lookup, in file order, without repeats.
 
-    ``vintage_source`` says where the vintage came from: ``"argument"``, ``"header LAD24CD"``,
+    ``vintages`` gives each level (``"lad"``, ``"csp"``, ``"pfa"``) its own vintage, as real ONS
+    lookups mix them (``LAD23CD`` beside ``CSP24CD``). ``vintage`` is the districts', and
+    ``vintage_source`` says where it came from: ``"argument"``, ``"header LAD24CD"``,
     ``"file name"`` or ``"unknown"``.
     """
 
@@ -160,6 +162,7 @@ class OnsLookup:
     rows: tuple[LookupRow, ...]
     vintage: int | None
     vintage_source: str
+    vintages: dict[str, int | None]
     encoding: str
     delimiter: str
 
@@ -196,8 +199,9 @@ def read_ons_lookup(path: str | PathLike[str], *, vintage: int | None = None) ->
     """Read an ONS local authority district → Community Safety Partnership → police force area
     lookup, as published or re-saved: any delimiter, any line ends, with or without BOM.
 
-    The vintage is ``vintage`` when given, else the year in the district, CSP or force-area
-    headers (``LAD24CD`` → 2024, in that order of preference), else a year in the file name.
+    Each level's vintage is ``vintage`` when given, else the year in its own code (or name)
+    header (``LAD23CD`` → 2023, ``CSP24CD`` → 2024), else the file's: the first year in the
+    district, CSP or force-area headers, in that order, else a year in the file name.
     """
     table = read_table(path, what="an ONS LAD → CSP → PFA lookup")
     columns = {
@@ -205,7 +209,7 @@ def read_ons_lookup(path: str | PathLike[str], *, vintage: int | None = None) ->
         for level in ("lad", "csp", "pfa")
         for suffix in (_CODE_SUFFIX, _NAME_SUFFIX)
     }
-    vintage, source = _lookup_vintage(path, columns.values(), vintage)
+    vintages, sources = _level_vintages(path, columns, vintage)
 
     register = _NameRegister(table.file)
     rows: dict[tuple[str, str], LookupRow] = {}
@@ -228,23 +232,42 @@ def read_ons_lookup(path: str | PathLike[str], *, vintage: int | None = None) ->
         )
         rows.setdefault(
             (values["lad"][0], values["csp"][0]),
-            LookupRow(*values["lad"], *values["csp"], *values["pfa"], vintage=vintage),
+            LookupRow(*values["lad"], *values["csp"], *values["pfa"], vintage=vintages["lad"]),
         )
     if not rows:
         raise GeographyInputError(table.file, message="the lookup has a header but no rows")
     return OnsLookup(
         file=table.file,
         rows=tuple(rows.values()),
-        vintage=vintage,
-        vintage_source=source,
+        vintage=vintages["lad"],
+        vintage_source=sources["lad"],
+        vintages=vintages,
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
 
 
+def _level_vintages(
+    path: str | PathLike[str], columns: dict[tuple[str, str], _Column], given: int | None
+) -> tuple[dict[str, int | None], dict[str, str]]:
+    """Each level's vintage and where it came from (see ``read_ons_lookup``)."""
+    fallback = _lookup_vintage(path, columns.values(), given)
+    vintages: dict[str, int | None] = {}
+    sources: dict[str, str] = {}
+    for level in ("lad", "csp", "pfa"):
+        own = [columns[(level, suffix)] for suffix in (_CODE_SUFFIX, _NAME_SUFFIX)]
+        dated = [c for c in own if c.year is not None]
+        if given is None and dated:
+            vintages[level], sources[level] = dated[0].year, f"header {dated[0].header}"
+        else:
+            vintages[level], sources[level] = fallback
+    return vintages, sources
+
+
 def _lookup_vintage(
     path: str | PathLike[str], columns: Iterable[_Column], given: int | None
 ) -> tuple[int | None, str]:
+    """The file's vintage: ``given``, else the first year in a header, else the file name's."""
     if given is not None:
         return given, "argument"
     for column in columns:
