@@ -3,7 +3,8 @@
 Each loader runs in one transaction and is idempotent: loading the same file twice changes nothing.
 A lookup is the truth about the areas it covers: each area it names gets exactly the parents the
 file gives at the file's level, and links to other parents at that level are removed ("replaced");
-areas it does not name keep their links (docs/importing.md, "Loading geography").
+areas it does not name keep their links (docs/importing.md, "Loading geography"). Districts found
+by geometry (``assign_lsoas_by_boundary``) only fill in LSOAs no lookup has placed.
 """
 
 from __future__ import annotations
@@ -40,13 +41,20 @@ class LoadSummary:
     links_replaced: int = 0
     # A few of those, as "child: old parent → new parent", for the audit trail.
     replaced_examples: tuple[str, ...] = field(default=(), compare=False)
+    # LSOAs --assign-lsoas left in the district a lookup gives, though their boundary lies in
+    # another; and a few of them, for the audit trail.
+    kept: int = 0
+    kept_examples: tuple[str, ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
-        return (
+        text = (
             f"{self.areas_created} areas created, {self.areas_updated} updated, "
             f"{self.links_created} links created, {self.links_replaced} replaced, "
             f"{self.skipped} skipped"
         )
+        if self.kept:
+            text += f", {self.kept} kept the district a lookup gives (the boundary lies in another)"
+        return text
 
     def audit_summary(self, what: str) -> str:
         """``what`` and what happened, with some of the replaced links, for the audit trail."""
@@ -54,6 +62,10 @@ class LoadSummary:
         if self.replaced_examples:
             more = self.links_replaced - len(self.replaced_examples)
             text += f" (replaced: {'; '.join(self.replaced_examples)}"
+            text += f"; and {more} more)" if more else ")"
+        if self.kept_examples:
+            more = self.kept - len(self.kept_examples)
+            text += f" (kept: {'; '.join(self.kept_examples)}"
             text += f"; and {more} more)" if more else ")"
         return text
 
@@ -215,6 +227,13 @@ def load_lsoa_lookup(
     return summary
 
 
+def _boundary_area(code: str, level: str, year: int | None) -> Area | None:
+    """The area a boundary is for: of its vintage when known, else the newest of its code."""
+    if year is None:
+        return _latest(code, level)
+    return Area.objects.filter(code=code, level=level, vintage=year).first()
+
+
 @transaction.atomic
 def load_boundaries(
     *,
@@ -228,11 +247,7 @@ def load_boundaries(
     counts = {"created": 0, "updated": 0, "links": 0}
     for boundary in boundaries:
         year = vintage or boundary.vintage
-        area = (
-            Area.objects.filter(code=boundary.code, level=level, vintage=year).first()
-            if year
-            else _latest(boundary.code, level)
-        )
+        area = _boundary_area(boundary.code, level, year)
         if area is None:
             if year is None:
                 year = 2021 if level == AreaLevel.LSOA else 2024
@@ -251,9 +266,37 @@ def load_boundaries(
     return summary
 
 
+# The source of the links --assign-lsoas makes; links with any other source came from a lookup.
+_BY_GEOMETRY = "point in polygon"
+
+
+def _lookup_districts(lsoas: list[Area]) -> dict[int, set[Area]]:
+    """LSOA id → the districts lookups (not the geometry) have linked it to."""
+    found: dict[int, set[Area]] = defaultdict(set)
+    for start in range(0, len(lsoas), _CHUNK):
+        links = (
+            AreaLink.objects.filter(
+                child__in=lsoas[start : start + _CHUNK], parent__level=AreaLevel.LAD
+            )
+            .exclude(source=_BY_GEOMETRY)
+            .select_related("parent")
+        )
+        for link in links:
+            found[link.child_id].add(link.parent)
+    return found
+
+
 @transaction.atomic
-def assign_lsoas_by_boundary(*, lsoa_boundaries: list[Boundary], by: User | None) -> LoadSummary:
-    """Link LSOAs to the districts containing them, from district boundaries already loaded."""
+def assign_lsoas_by_boundary(
+    *, lsoa_boundaries: list[Boundary], by: User | None, vintage: int | None = None
+) -> LoadSummary:
+    """Link LSOAs to the districts containing them, from district boundaries already loaded.
+
+    A lookup is authoritative over geometry: an LSOA a lookup has given a district keeps that
+    district only (a point-in-polygon link beside it goes), and is counted as kept where its
+    boundary lies in another. Every other LSOA gets the district found now, replacing any found
+    before. LSOAs are those of the boundaries' vintage (``vintage``, else the header's).
+    """
     districts = [
         Boundary(
             code=a.code,
@@ -267,18 +310,45 @@ def assign_lsoas_by_boundary(*, lsoa_boundaries: list[Boundary], by: User | None
         if a.boundary is not None and a.min_lon is not None
     ]
     assignment = assign_lsoas_to_districts(lsoa_boundaries, districts)
-    counts = {"created": 0, "updated": 0, "links": 0}
+    found: dict[Area, Area] = {}
+    skipped = 0
     for boundary in lsoa_boundaries:
         lad_code = assignment.get(boundary.code)
-        lsoa = _latest(boundary.code, AreaLevel.LSOA)
+        lsoa = _boundary_area(boundary.code, AreaLevel.LSOA, vintage or boundary.vintage)
         lad = _latest(lad_code, AreaLevel.LAD) if lad_code else None
-        if lsoa is not None and lad is not None:
-            _link(lsoa, lad, "point in polygon", counts)
-    summary = LoadSummary(0, 0, counts["links"], len(lsoa_boundaries) - counts["links"])
+        if lsoa is None or lad is None:
+            skipped += 1  # not loaded, or outside every loaded district: its links stay
+        else:
+            found[lsoa] = lad
+    from_lookups = _lookup_districts(list(found))
+    counts = {"created": 0, "updated": 0, "links": 0}
+    district_of: dict[Area, set[Area]] = {}
+    kept: list[str] = []
+    for lsoa, lad in found.items():
+        given = from_lookups.get(lsoa.pk)
+        if given:
+            district_of[lsoa] = given
+            if lad not in given:
+                codes = ", ".join(sorted(d.code for d in given))
+                kept.append(f"{lsoa.code}: {codes} (lookup), not {lad.code}")
+        else:
+            _link(lsoa, lad, _BY_GEOMETRY, counts)
+            district_of[lsoa] = {lad}
+    replaced, examples = _remove_replaced_links(parents_given=district_of, level=AreaLevel.LAD)
+    summary = LoadSummary(
+        0,
+        0,
+        counts["links"],
+        skipped,
+        links_replaced=replaced,
+        replaced_examples=examples,
+        kept=len(kept),
+        kept_examples=tuple(kept[:_EXAMPLES]),
+    )
     audit.record(
         action=AuditEvent.Action.ACTION,
         by=by,
-        summary=f"Assigned LSOAs to districts by boundary: {summary.describe()}",
+        summary=summary.audit_summary("Assigned LSOAs to districts by boundary"),
     )
     return summary
 

@@ -94,7 +94,7 @@ def lsoa_lookup(file: Path, vintage: str | None) -> None:
 @click.option(
     "--assign-lsoas",
     is_flag=True,
-    help="For LSOA boundaries: link each LSOA to the district containing it.",
+    help="For LSOA boundaries: link each LSOA that no lookup places to the district holding it.",
 )
 def boundaries(
     file: Path,
@@ -121,7 +121,10 @@ def boundaries(
             boundaries=shapes, level=level, by=None, vintage=vintage, source=file.name
         )
         if assign_lsoas and level == "lsoa":
-            click.echo(actions.assign_lsoas_by_boundary(lsoa_boundaries=shapes, by=None).describe())
+            assigned = actions.assign_lsoas_by_boundary(
+                lsoa_boundaries=shapes, by=None, vintage=vintage
+            )
+            click.echo(assigned.describe())
         return summary
 
     _run(load)
