@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import resource
 import time
 import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from tests.datasets.helpers import errors, store_files, with_code
 
@@ -179,14 +182,17 @@ def test_a_huge_binary_file_is_refused_at_a_glance(run, tmp_path, store):
         handle.truncate(1 << 30)  # 1 GB, the rest zero bytes (sparse: no disk used)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
+    hashed = {path: "f" * 64}  # a stand-in: hashing 1 GB is not what this test times
 
-    result = run("police-uk-street", path)
+    result = run("police-uk-street", path, known_sha256=hashed)
 
     assert time.perf_counter() - started < 5
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 100
     assert "not a text file" in errors(result)[0]["message"]
-    assert result.files[0]["sha256"] is None  # not read through just to hash it
+    # Listed with the hash its caller took (import_files hashes every file as it keeps it), so
+    # the pipeline never reads it through.
+    assert result.files[0]["sha256"] == hashed[path]
     assert store_files(store) == []
 
 
@@ -277,3 +283,69 @@ def test_nothing_is_left_behind_when_an_import_is_refused_midway(run, tmp_path, 
     assert result.status == "rejected"
     assert store_files(store) == []
     assert not (Path(store) / "police_crime").exists()
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return buffer.getvalue()
+
+
+CRIME = b"crime_ref,recorded_date,offence_code,knife_flag\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "options", "encoding"),
+    [
+        pytest.param("empty.csv", b"", {}, None, id="empty"),
+        pytest.param("crime.csv", b"%PDF-1.7 not a table", {}, None, id="pdf"),
+        pytest.param("binary.csv", CRIME + b"\x00" * 100, {}, None, id="binary"),
+        pytest.param("damaged.zip", b"PK\x03\x04 cut short", {}, None, id="damaged-zip"),
+        pytest.param("notes.zip", _zipped({"readme.md": b"no data"}), {}, None, id="zip-no-csv"),
+        pytest.param("header-only.csv", CRIME, {}, "utf-8", id="no-rows"),
+        pytest.param(
+            "café.csv",
+            "ref,date\ncafé,2023-05-01\n".encode("cp1252"),
+            {},
+            "windows-1252",
+            id="windows-1252-no-columns",
+        ),
+        pytest.param("utf16.csv", "a,b\n1,2\n".encode("utf-16"), {}, "utf-16", id="utf-16"),
+        pytest.param(
+            "declared.csv",
+            b"ref;date\nC1;2023-05-01\n",
+            {"encoding": "cp1252"},
+            "windows-1252",
+            id="declared-encoding",
+        ),
+    ],
+)
+def test_a_refused_file_is_listed_with_the_hash_of_its_bytes(
+    run, tmp_path, name, data, options, encoding
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    result = run("police-crime", path, **options)
+
+    assert result.status == "rejected"
+    assert errors(result)[0]["file"] == name
+    assert result.files == [
+        {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "encoding": encoding}
+    ]
+
+
+def test_a_copy_read_once_is_still_listed_with_its_hash(run, tmp_path):
+    data = CRIME + b"C1,2023-05-01,8N,N\n"
+    (tmp_path / "may.csv").write_bytes(data)
+    (tmp_path / "may-copy.csv").write_bytes(data)
+
+    result = run("police-crime", tmp_path / "may.csv", tmp_path / "may-copy.csv")
+
+    assert result.rows["stored"] == 1
+    sha = hashlib.sha256(data).hexdigest()
+    assert [(f["name"], f["sha256"]) for f in result.files] == [
+        ("may.csv", sha), ("may-copy.csv", sha)
+    ]  # fmt: skip

@@ -246,13 +246,13 @@ def run_import(
         )
         report(0.02, f"{len(sources)} table(s) to read")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="svduty-hash") as hashing:
-            # Files refused at a glance (binary, not CSV) are not read through just to hash them.
+            # Every file listed is hashed, refused ones too (contracts.md 5.1): the report says
+            # which bytes were refused. Hashes the caller has (``known_sha256``) are reused.
             hashes = {
                 i.path: hashing.submit(lambda sha: sha, known[i.path])
                 if i.path in known
                 else hashing.submit(readers.sha256_file, i.path)
                 for i in inputs
-                if i.name in encodings
             }
             if findings.has_errors or not sources:
                 if not sources and not findings.has_errors:
@@ -277,9 +277,9 @@ def run_import(
                 for source in sources:
                     if source.name in encodings and encodings[source.name] != "ods":
                         encodings[source.name] = source.encoding
-            sha: dict[Path, str | None] = {p: f.result() for p, f in hashes.items()}
+            sha = {p: f.result() for p, f in hashes.items()}
         result.files = [
-            {"name": i.name, "sha256": sha.get(i.path), "encoding": encodings.get(i.name)}
+            {"name": i.name, "sha256": sha[i.path], "encoding": encodings.get(i.name)}
             for i in inputs
         ]
         result.content_sha256 = _content_sha256(kind, year, period, result.files)
@@ -334,11 +334,14 @@ def _open_sources(
     findings: Findings,
     hashed: dict[Path, str],
 ) -> tuple[list[InputFile], list[CsvSource], dict[str, str]]:
-    """The files given, the tables in them ready to read, and each file's encoding; ``hashed``
-    gains the SHA-256 of files hashed to find copies (not hashed again)."""
+    """The files to list in the report (every file read or refused), the tables in them ready
+    to read, and each file's encoding where known; ``hashed`` gains the SHA-256 of files hashed
+    to find copies (not hashed again)."""
     inputs, problems, remarks = readers.expand_inputs(kind=kind, paths=paths, workdir=workdir)
     for problem in problems:
         findings.add(_error(problem.file, problem.message, problem.row))
+    # Archives refused whole are listed too, as given (after the files read).
+    listed = inputs + [p.given for p in problems if p.given is not None]
     for remark in remarks:
         findings.add(
             finding(severity="info", file=None, row=None, column=None, value=None, message=remark)
@@ -360,6 +363,8 @@ def _open_sources(
             _check_year_column(source, kind, year)
         except FileProblem as problem:
             findings.add(_error(problem.file, problem.message, problem.row))
+            if problem.encoding and item.name not in encodings:
+                encodings[item.name] = problem.encoding
             continue
         encodings[item.name] = source.encoding
         if source.encoding != "utf-8":
@@ -386,7 +391,7 @@ def _open_sources(
                 )
             )
         sources.append(source)
-    return inputs, sources, encodings
+    return listed, sources, encodings
 
 
 # A police.uk file is one force's month: "2020-05-city-of-london-street.csv".
@@ -470,6 +475,7 @@ def _check_year_column(source: CsvSource, kind: str, year: str | None) -> None:
             source.name,
             "the table has no Financial Year column: give the financial year it covers "
             "(--year 2023/24)",
+            encoding=source.encoding,
         )
 
 

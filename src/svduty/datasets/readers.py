@@ -65,11 +65,23 @@ _QUOTED_OR_LINE_END = re.compile(r'"[^"]*"|\r\n|\r|\n')
 class FileProblem(Exception):
     """A file (or sheet) that cannot be imported at all, with what to do about it."""
 
-    def __init__(self, file: str, message: str, *, row: int | None = None) -> None:
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        row: int | None = None,
+        encoding: str | None = None,
+        given: InputFile | None = None,
+    ) -> None:
         super().__init__(f"{file}: {message}")
         self.file = file
         self.message = message
         self.row = row
+        self.encoding = encoding  # the file's encoding, when it was known before the refusal
+        # A file given that is refused whole before any file in it is read (a damaged archive,
+        # or one holding no file of the kind): the report still lists it, with its hash.
+        self.given = given
 
 
 @dataclass(frozen=True)
@@ -199,10 +211,13 @@ def _is_plain_zip(path: Path) -> bool:
 
 
 def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[InputFile]:
+    given = InputFile(path.name, path)
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise FileProblem(path.name, "the zip archive is damaged or incomplete") from None
+        raise FileProblem(
+            path.name, "the zip archive is damaged or incomplete", given=given
+        ) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         wanted = set(_data_files(kind, [m.filename for m in members]))
@@ -210,14 +225,18 @@ def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[Inp
         if not chosen:
             listing = ", ".join(m.filename for m in members[:5]) or "nothing"
             raise FileProblem(
-                path.name, f"the zip archive holds no {_what(kind)} (it holds {listing})"
+                path.name,
+                f"the zip archive holds no {_what(kind)} (it holds {listing})",
+                given=given,
             )
         total = sum(m.file_size for m in chosen)
         if total > MAX_ARCHIVE_BYTES or any(
             m.file_size > 100 << 20 and m.file_size > MAX_COMPRESSION_RATIO * m.compress_size
             for m in chosen
         ):
-            raise FileProblem(path.name, "the zip archive unpacks to an implausible size")
+            raise FileProblem(
+                path.name, "the zip archive unpacks to an implausible size", given=given
+            )
         if len(members) > len(chosen):
             remarks.append(
                 f"{path.name}: {len(members) - len(chosen)} other file(s) in the archive were "
@@ -235,7 +254,9 @@ def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[Inp
                     shutil.copyfileobj(source, sink, 1 << 20)
             except (zipfile.BadZipFile, OSError, EOFError) as error:
                 raise FileProblem(
-                    f"{path.name}/{member.filename}", f"cannot be unpacked ({error})"
+                    f"{path.name}/{member.filename}",
+                    f"cannot be unpacked ({error})",
+                    given=given,
                 ) from None
             out.append(InputFile(f"{path.name}/{member.filename}", target))
         return out
@@ -406,6 +427,24 @@ def open_csv(
         raise FileProblem(name, "the file is empty")
     refuse_non_text(name, sample, f"{contract.title} files")
     encoding = declared_encoding or detect_encoding(sample, complete=complete)
+    try:
+        return _open_text(file, contract, workdir, encoding, size, sample, complete)
+    except FileProblem as problem:
+        problem.encoding = problem.encoding or encoding  # refused, but its encoding is known
+        raise
+
+
+def _open_text(
+    file: InputFile,
+    contract: Contract,
+    workdir: Path,
+    encoding: str,
+    size: int,
+    sample: bytes,
+    complete: bool,
+) -> CsvSource:
+    """``open_csv`` once the file's encoding is known."""
+    name = file.name
     path, replaced = file.path, False
     if encoding != "utf-8":
         path = workdir / f"utf8-{hashlib.sha256(name.encode()).hexdigest()[:16]}.csv"
