@@ -349,3 +349,19 @@ def test_a_copy_read_once_is_still_listed_with_its_hash(run, tmp_path):
     assert [(f["name"], f["sha256"]) for f in result.files] == [
         ("may.csv", sha), ("may-copy.csv", sha)
     ]  # fmt: skip
+
+
+def test_a_file_declared_utf16_without_a_byte_order_mark_is_refused_not_a_crash(run, tmp_path):
+    path = tmp_path / "crime.csv"
+    data = CRIME + b"C1,2023-05-01,8N,N\n"
+    path.write_bytes(data)
+
+    result = run("police-crime", path, encoding="utf-16")
+
+    assert result.status == "rejected"
+    (error,) = errors(result)
+    assert error["file"] == "crime.csv"
+    assert "declared UTF-16 but does not start with a byte order mark" in error["message"]
+    assert result.files == [
+        {"name": "crime.csv", "sha256": hashlib.sha256(data).hexdigest(), "encoding": None}
+    ]

@@ -427,6 +427,14 @@ def open_csv(
         raise FileProblem(name, "the file is empty")
     refuse_non_text(name, sample, f"{contract.title} files")
     encoding = declared_encoding or detect_encoding(sample, complete=complete)
+    if encoding == "utf-16" and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Without a byte order mark its byte order is a guess (and Python's decoder stops).
+        raise FileProblem(
+            name,
+            "it is declared UTF-16 but does not start with a byte order mark, so its byte order "
+            "is not known: save it as UTF-8 (or UTF-16 with a byte order mark), or declare the "
+            "encoding it is in",
+        )
     try:
         return _open_text(file, contract, workdir, encoding, size, sample, complete)
     except FileProblem as problem:
