@@ -235,3 +235,27 @@ def test_rows_of_another_year_than_the_one_given_are_refused(run, write_csv):
     assert result.status == "rejected"
     bad = [f for f in errors(result) if f["row"] is not None]
     assert [(f["row"], f["value"]) for f in bad] == [(2, "2022/23")]
+
+
+def test_findings_show_the_cells_as_written_and_codes_are_stored_as_before(run, write_csv):
+    path = write_csv(
+        "table.csv",
+        ["Financial Year", "CSP Name", "Offence Code", "Offence Count"],
+        [
+            ["2023/24", "orlwick", "8n", 4],  # a code in lower case is still placed
+            ["2023/24", "Orlwick", "xx9", 5],  # no notation at all
+            ["2023/24", "Orlwick", "8 / 99", 6],  # a notation whose subdivision is not known
+            ["2023/24", "Orlwick", "Xx9", 7],
+        ],
+    )
+
+    result = run("ho-csp-tables", path)
+
+    codes = [f for f in result.findings if f["row"] and f["column"] == "Offence Code"]
+    assert sorted((f["row"], f["severity"], f["value"]) for f in codes) == [
+        (2, "error", "xx9"), (3, "warning", "8 / 99"), (4, "error", "Xx9")
+    ]  # fmt: skip
+    names = [f["value"] for f in result.findings if f["row"] and f["column"] == "CSP Name"]
+    assert names == ["orlwick", "Orlwick"]
+    stored = {r["row_number"]: r["offence_code"] for r in pq.read_table(result.path).to_pylist()}
+    assert stored == {1: "8N", 3: "8 / 99"}

@@ -364,11 +364,12 @@ def _offence_map(ctx: Context, *, keep_unplaced: bool) -> ValueMap:
         if code is not None:
             return ((code,), None)
         compact = re.sub(r"\s+", "", value.upper())
+        kept = value.upper()  # kept as written but in capitals, as codes are printed
         if not ALL_OFFENCE_NOTATIONS.match(compact):
-            return ((value if keep_unplaced else None,), "offence-code-malformed")
+            return ((kept if keep_unplaced else None,), "offence-code-malformed")
         # Its classification is known, its subdivision is not: "3/1" still counts wherever the
         # whole of classification 3 is selected.
-        return ((value if keep_unplaced else class_and_offence(value),), "offence-code-unplaced")
+        return ((kept if keep_unplaced else class_and_offence(value),), "offence-code-unplaced")
 
     return ValueMap("offence_code_raw", ("offence_code",), function)
 
@@ -678,7 +679,7 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
     stored = {
         "quarter": "CASE WHEN t_quarter IN (1, 2, 3, 4) THEN CAST(t_quarter AS TINYINT) END",
         **{c: f"r_{c}" for c in texts},
-        "offence_code_raw": "upper(r_offence_code)",
+        "offence_code_raw": "r_offence_code",  # as written: findings show it so
         "count": f"CASE WHEN t_count = trunc(t_count) AND abs(t_count) <= {MAX_COUNT} "
         "THEN CAST(t_count AS BIGINT) END",
         "__year": "r_financial_year",
