@@ -633,3 +633,37 @@ def test_the_same_file_after_a_corrected_lsoa_lookup_is_placed_in_the_new_distri
     )
     assert table.column("lad_code").to_pylist() == ["X07000010"]
     assert table.column("csp_code").to_pylist() == ["X22000010"]
+
+
+def test_the_same_csvs_zipped_then_in_a_folder_or_loose_are_unchanged(
+    tmp_path: Path, partnership
+) -> None:
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    april = _crime_file(folder / "april.csv", ["A1,2023-04-03,,8N,,Y,,,19,F,,X01000009,,,"])
+    may = _crime_file(folder / "may.csv", ["M1,2023-05-03,,8N,,Y,,,19,F,,X01000009,,,"])
+    archive = tmp_path / "extract.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("extract/april.csv", april.read_bytes())
+        out.writestr("extract/may.csv", may.read_bytes())
+        out.writestr("extract/README.md", "not data")
+    (folder / "notes.md").write_text("not data either")  # ignored, so not content
+
+    first = import_files(partnership=partnership, kind="police-crime", paths=[archive], by=None)
+    assert first.status == "completed", first.findings
+    stored = _store_files(partnership)
+
+    for paths in ([folder], [may, april]):
+        again = import_files(partnership=partnership, kind="police-crime", paths=paths, by=None)
+        assert (again.status, again.duplicate_of_id) == ("unchanged", first.pk)
+        assert again.rows["stored"] == 0
+    first.refresh_from_db()
+    assert first.status == "completed"
+    assert _store_files(partnership) == stored
+    assert _stored(partnership, "police_crime") == 2
+
+    # Other content in the same shape is imported, and replaces the first.
+    _crime_file(may, ["M1,2023-05-03,,8N,,N,,,19,F,,X01000009,,,"])
+    changed = import_files(partnership=partnership, kind="police-crime", paths=[folder], by=None)
+    assert (changed.status, changed.replaces_id) == ("completed", first.pk)
+    assert _stored(partnership, "police_crime") == 2

@@ -53,7 +53,7 @@ from svduty.datasets.queries import (
     sources_supplied_by,
     uploadable_kinds,
 )
-from svduty.datasets.readers import sha256_file
+from svduty.datasets.readers import imported_sha256, sha256_file
 from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.datasets.validation import QUARANTINE, REFUSE, parse_policy
 from svduty.partnership.models import Partnership
@@ -130,10 +130,11 @@ def content_sha256(
     encoding: str | None = None,
     geography: str = "",
 ) -> str:
-    """One hash of what is imported and how (kind, year, declared period and encoding, each
-    file's bytes, and the state of the geography its rows are placed with).
+    """One hash of what is imported and how (kind, year, declared period and encoding, the bytes
+    of each file read, and the state of the geography its rows are placed with).
 
-    File names do not count: the same bytes under another name are the same import. The same
+    File names do not count: the same bytes under another name are the same import, and so are
+    the same CSVs in a zip archive or a folder (``hashes`` are of the files read). The same
     bytes after a lookup or boundaries were loaded are not: imported again, their rows are
     placed afresh (the new import replaces the old).
     """
@@ -277,8 +278,11 @@ def import_files(
     from svduty.geography.queries import geography_for, geography_state
 
     hashes = files_sha256(paths)
+    # Judged by the files read (a zip's CSVs, not the zip's own bytes): the same CSVs zipped,
+    # in a folder or given one by one are the same import.
+    imported = imported_sha256(kind=kind, paths=paths, known=hashes)
     content_sha = content_sha256(
-        kind=kind, hashes=list(hashes.values()), year=year, period=declared, encoding=encoding,
+        kind=kind, hashes=imported, year=year, period=declared, encoding=encoding,
         geography=geography_state(partnership),
     )  # fmt: skip
     existing = Import.objects.filter(

@@ -28,7 +28,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -210,6 +210,64 @@ def _is_plain_zip(path: Path) -> bool:
     return "mimetype" not in names and "[Content_Types].xml" not in names
 
 
+def _implausible(members: Sequence[zipfile.ZipInfo]) -> bool:
+    """Whether archive members claim to unpack to more than is plausible (a zip bomb)."""
+    return sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES or any(
+        m.file_size > 100 << 20 and m.file_size > MAX_COMPRESSION_RATIO * m.compress_size
+        for m in members
+    )
+
+
+def imported_sha256(*, kind: str, paths: Sequence[Path], known: Mapping[Path, str]) -> list[str]:
+    """The SHA-256 of each file an import of ``paths`` reads, as ``expand_inputs`` finds them:
+    a file given, the files of the kind in a folder, the members of the kind in a zip archive.
+
+    What an import is judged the same by (its content hash): the CSVs in a zip archive are the
+    same content as the same CSVs in a folder or given one by one; a README beside them is not
+    content. ``known`` holds hashes already taken, by path. An archive that cannot be read, or
+    holds nothing to read, counts by its own bytes (its import is refused anyway).
+    """
+    hashes: list[str] = []
+
+    def of(path: Path) -> str:
+        return known.get(path) or sha256_file(path)
+
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            continue
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file())
+            wanted = set(_data_files(kind, [p.relative_to(path).as_posix() for p in found]))
+            hashes.extend(of(p) for p in found if p.relative_to(path).as_posix() in wanted)
+        elif _is_plain_zip(path):
+            hashes.extend(_member_sha256(kind, path) or [of(path)])
+        else:
+            hashes.append(of(path))
+    return hashes
+
+
+def _member_sha256(kind: str, path: Path) -> list[str]:
+    """The SHA-256 of the members of the kind in a zip archive ([] when it cannot be read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            wanted = set(_data_files(kind, [m.filename for m in members]))
+            chosen = [m for m in members if m.filename in wanted]
+            if _implausible(chosen):
+                return []
+            hashes = []
+            for member in chosen:
+                digest = hashlib.sha256()
+                with archive.open(member) as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(chunk)
+                hashes.append(digest.hexdigest())
+            return hashes
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+        return []
+
+
 def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[InputFile]:
     given = InputFile(path.name, path)
     try:
@@ -229,11 +287,7 @@ def _unzip(kind: str, path: Path, workdir: Path, remarks: list[str]) -> list[Inp
                 f"the zip archive holds no {_what(kind)} (it holds {listing})",
                 given=given,
             )
-        total = sum(m.file_size for m in chosen)
-        if total > MAX_ARCHIVE_BYTES or any(
-            m.file_size > 100 << 20 and m.file_size > MAX_COMPRESSION_RATIO * m.compress_size
-            for m in chosen
-        ):
+        if _implausible(chosen):
             raise FileProblem(
                 path.name, "the zip archive unpacks to an implausible size", given=given
             )
