@@ -403,6 +403,66 @@ def test_indicators_use_value_instead_of_count(run, write_csv):
     assert (row["value"], row["count"], row["suppressed"]) == (23.5, None, False)
 
 
+AGGREGATE = ["source", "measure", "area_code", "period", "cohort", "count"]
+
+
+def test_a_repeated_aggregate_figure_is_quarantined_with_its_first_row_kept(run, write_csv):
+    path = write_csv(
+        "counts.csv",
+        [*AGGREGATE, "value"],
+        [
+            ["hes", "admissions-sharp-object", "E22000180", "2019-04", "all", "5", ""],
+            ["hes", "admissions-sharp-object", "E22000180", "2019-04", "all", "7", ""],
+            ["hes", "admissions-sharp-object", "E22000180", "2019-04", "under-25", "2", ""],
+            ["hes", "admissions-sharp-object", "E22000180", "2019-05", "all", "3", ""],
+            ["hes", "admissions-knife", "E22000180", "2019-04", "all", "4", ""],
+            ["hes", "admissions-sharp-object", "E22000181", "2019-04", "all", "6", ""],
+            ["imd", "imd-score", "E01000001", "2019/20", "", "", "23.5"],
+            # The same figures written another way: a blank cohort is "all", codes in any case,
+            # a financial year however written.
+            ["hes", "admissions-sharp-object", "e22000180", "2019-04", "", "8", ""],
+            ["imd", "imd-score", "E01000001", "FY2019-20", "all", "", "24.1"],
+            ["imd", "imd-score", "E01000001", "2020/21", "all", "", "22.0"],
+        ],
+    )
+
+    result = run("aggregate-counts", path)
+
+    assert result.rows == {"read": 10, "stored": 7, "quarantined": 3, "rejected": 0}
+    assert [q["row"] for q in result.quarantine] == [2, 8, 9]
+    assert [r["row_number"] for r in rows_of(result)] == [1, 3, 4, 5, 6, 7, 10]
+    repeats = with_code(result, "each figure must appear once")
+    assert [(f["severity"], f["file"], f["row"]) for f in repeats] == [
+        ("error", "counts.csv", 2), ("error", "counts.csv", 8), ("error", "counts.csv", 9),
+    ]  # fmt: skip
+    assert {f["column"] for f in repeats} == {"source, measure, area_code, period, cohort"}
+    assert repeats[0]["value"] == "hes, admissions-sharp-object, E22000180, 2019-04, all"
+    assert "first on row 1 of counts.csv" in repeats[0]["message"]
+    assert repeats[2]["value"] == "imd, imd-score, E01000001, 2019/20, all"
+    assert "first on row 7 of counts.csv" in repeats[2]["message"]
+
+
+def test_a_repeated_aggregate_figure_refuses_the_file_under_the_refuse_policy(
+    run, write_csv, store
+):
+    path = write_csv(
+        "counts.csv",
+        AGGREGATE,
+        [
+            ["hes", "admissions-sharp-object", "E22000180", "2019-04", "all", "5"],
+            ["hes", "admissions-sharp-object", "E22000180", "2019-04", "all", "7"],
+        ],
+    )
+
+    result = run("aggregate-counts", path, policy="refuse")
+
+    assert result.status == "rejected"
+    assert [(f["file"], f["row"]) for f in with_code(result, "each figure must appear once")] == [
+        ("counts.csv", 2)
+    ]
+    assert store_files(store) == []
+
+
 def test_aggregate_counts_need_a_count_or_a_value_column(run, write_csv, store):
     path = write_csv(
         "bad.csv", ["source", "measure", "area_code", "period"], [["a", "b", "c", "d"]]

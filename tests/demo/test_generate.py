@@ -203,3 +203,25 @@ def test_stop_and_search_uses_the_published_values(demo: DemoManifest) -> None:
     for column in ("Part of a policing operation", "Outcome linked to object of search",
                    "Removal of more than just outer clothing"):  # fmt: skip
         assert {r[column] for r in rows} <= {"True", "False", ""}
+
+
+@pytest.mark.parametrize("kind", ["aggregate-counts", "area-indicators"])
+def test_aggregate_files_give_each_figure_once(
+    demo: DemoManifest, kind: str, tmp_path: Path
+) -> None:
+    """Imported as aggregate-counts, which rules out a figure (source, measure, area, period,
+    cohort) given twice. (The demo's area codes are its own, unknown to an empty geography.)"""
+    from svduty.datasets.areas import Geography
+    from svduty.datasets.pipeline import run_import
+
+    for index, path in enumerate(demo.files[kind]):
+        result = run_import(
+            kind="aggregate-counts",
+            paths=[path],
+            geography=Geography(),
+            pseudonym_key=b"k" * 32,
+            store_dir=tmp_path / "store",
+            import_id=f"demo-{index}",
+        )
+        assert result.rows["read"] > 0
+        assert not [f for f in result.findings if "each figure must appear once" in f["message"]]

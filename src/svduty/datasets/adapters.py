@@ -97,6 +97,11 @@ class Adapter:
     category_fallback: str = ""  # column used where the category is null
     repeat_key: str = ""  # SQL over r_*: rows sharing a non-null key repeat an identifier
     repeat_check: str = ""  # code of the check reporting a repeat
+    # Contract keys that together make the repeated identifier, named in its findings (empty:
+    # the check's own column).
+    repeat_columns: tuple[str, ...] = ()
+    # Stored columns read back to show a repeated identifier in findings (empty: withheld).
+    repeat_shown: tuple[str, ...] = ()
     high_cardinality: tuple[str, ...] = ()  # string columns not worth dictionary-encoding
     formula_columns: tuple[str, ...] = ()  # stored text columns checked for formulas
     renamed: Mapping[str, str] = field(default_factory=dict)  # stored column → contract key
@@ -490,6 +495,7 @@ def _police_uk_street(ctx: Context) -> Adapter:
         category="crime_type",
         repeat_key="CASE WHEN r_crime_id IS NOT NULL THEN hash(r_month, r_crime_id) END",
         repeat_check="crime-id-repeated",
+        repeat_shown=("crime_id",),
         high_cardinality=("crime_id",),
         formula_columns=tuple(texts),
         month_files=True,
@@ -705,6 +711,18 @@ def _ho_csp_tables(ctx: Context) -> Adapter:
     )
 
 
+# What identifies one aggregate figure: two rows with the same are two answers to one question.
+FIGURE_COLUMNS = ("source", "measure", "area_code", "period", "cohort")
+# The key compares what is stored: area codes in capitals, a blank cohort as "all", and a
+# financial year by its first year, however written (2023/24, 2023-24, FY2023/24 …; a period that
+# is neither a month nor a financial year is an error, and rows with errors are not compared).
+_FIGURE_KEY = (
+    "hash(r_source, r_measure, upper(r_area_code), "
+    f"CASE WHEN regexp_full_match(r_period, {sql_literal(MONTH_PATTERN)}) THEN r_period "
+    "ELSE 'FY' || regexp_extract(r_period, '[0-9]{4}') END, coalesce(r_cohort, 'all'))"
+)
+
+
 def _aggregate_counts(ctx: Context) -> Adapter:
     contract = load("aggregate-counts")
     texts = ["source", "measure", "cohort"]
@@ -786,6 +804,13 @@ def _aggregate_counts(ctx: Context) -> Adapter:
         Check(
             "area-unknown", "warning", "area_code", "is not an area code of the loaded geography"
         ),
+        Check(
+            "figure-repeated",
+            "error",
+            None,
+            "this figure (the same source, measure, area_code, period and cohort) is on an "
+            "earlier row too: each figure must appear once, so correct or remove one of the rows",
+        ),
     ]
     stored = {
         "source": "r_source",
@@ -812,6 +837,10 @@ def _aggregate_counts(ctx: Context) -> Adapter:
         lsoa=False,
         period="period",
         category="measure",
+        repeat_key=_FIGURE_KEY,
+        repeat_check="figure-repeated",
+        repeat_columns=FIGURE_COLUMNS,
+        repeat_shown=FIGURE_COLUMNS,
         formula_columns=tuple(texts),
     )
 

@@ -1324,9 +1324,7 @@ class _Importer:
         for file_index, count in enumerate(np.bincount(files[flagged], minlength=len(names))):
             if count:
                 name = names[file_index]
-                self.findings.count(
-                    name, check, int(count), self._header_by_name(name, check.column)
-                )
+                self.findings.count(name, check, int(count), self._repeat_header(name))
         errors = {(names[files[m]], int(rows[m])) for m in flagged} if is_error else set()
 
         # The rows listed one by one: the first groups in file and row order.
@@ -1367,7 +1365,7 @@ class _Importer:
                     file,
                     check,
                     row,
-                    self._header_by_name(file, check.column),
+                    self._repeat_header(file),
                     values.get((file, row)),
                     message=message,
                 )
@@ -1387,7 +1385,7 @@ class _Importer:
                             severity="error",
                             file=file,
                             row=row,
-                            column=self._header_by_name(file, check.column),
+                            column=self._repeat_header(file),
                             value=None,
                             message=check.message,
                         )
@@ -1410,11 +1408,18 @@ class _Importer:
                 return self._header(source, key)
         return None
 
-    def _repeated_values(self, members: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
-        """The repeated identifiers themselves, read back (published IDs only; partners' refs
-        are never shown)."""
+    def _repeat_header(self, file: str) -> str | None:
+        """The column(s) of a repeated identifier, as headed in the file."""
         adapter = self.adapter
-        if adapter.kind != "police-uk-street" or not members or self.sink.rows == 0:
+        keys = adapter.repeat_columns or (adapter.check(adapter.repeat_check).column,)
+        headers = [h for key in keys if (h := self._header_by_name(file, key))]
+        return ", ".join(headers) or None
+
+    def _repeated_values(self, members: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+        """The repeated identifiers themselves, read back (published IDs and aggregate figures'
+        keys only; partners' refs are never shown)."""
+        shown = self.adapter.repeat_shown
+        if not shown or not members or self.sink.rows == 0:
             return {}
         wanted = pa.table(
             {"source_file": [m[0] for m in members], "row_number": [m[1] for m in members]}
@@ -1425,15 +1430,19 @@ class _Importer:
             path = str(self.sink.tmp).replace("'", "''")  # our own file, quoted
             low, high = min(m[1] for m in members), max(m[1] for m in members)
             # The range lets DuckDB skip row groups by their statistics.
+            picked = ", ".join(f"p.{name}" for name in shown)  # our own column names
             rows = self.con.sql(
-                "SELECT p.source_file, p.row_number, p.crime_id "  # noqa: S608
+                f"SELECT p.source_file, p.row_number, {picked} "  # noqa: S608
                 f"FROM read_parquet('{path}') p "
                 f"SEMI JOIN __wanted w USING (source_file, row_number) "
                 f"WHERE p.row_number BETWEEN {int(low)} AND {int(high)}"
             ).fetchall()
         finally:
             self.con.unregister("__wanted")
-        return {(f, int(r)): v for f, r, v in rows}
+        return {
+            (f, int(r)): v[0] if len(v) == 1 else ", ".join("" if x is None else str(x) for x in v)
+            for f, r, *v in rows
+        }
 
 
 def _info(file: str | None, message: str) -> dict[str, Any]:
