@@ -114,6 +114,19 @@ def _stored(record: Import) -> list[tuple[Any, ...]]:
         con.close()
 
 
+def _stored_dicts(record: Import) -> list[dict[str, Any]]:
+    path = parquet_path(
+        partnership_slug=record.partnership.slug, table="police_crime", import_id=str(record.pk)
+    )
+    con = duckdb.connect()
+    try:
+        relation = con.execute("SELECT * FROM read_parquet(?) ORDER BY row_number", [str(path)])
+        names = [d[0] for d in relation.description]
+        return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+    finally:
+        con.close()
+
+
 def _mapping(partnership, text: str = MAPPING, name: str = "force-extract") -> Mapping:  # type: ignore[no-untyped-def]
     mapping, created = save_mapping(
         partnership=partnership,
@@ -216,6 +229,118 @@ def test_a_named_sheet_of_an_ods_workbook_is_read(partnership, tmp_path: Path) -
     record = apply_mapping(mapping=mapping, paths=[path], by=None)
     assert record.status == "completed", record.findings
     assert record.rows["stored"] == 3
+
+
+def _with_saved_results(path: Path, results: dict[str, str]) -> Path:
+    """Give formula cells the results a spreadsheet program saves with them (openpyxl saves
+    none): {"E3": '<v>17</v>', "D3": ' t="str"><v>Y</v>' …} as the cell's XML after its formula."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for cell, result in results.items():
+        kind, value = result.split("|")
+        sheet = re.sub(
+            rf'<c r="{cell}"(.*?)><f>(.*?)</f><v></v></c>',
+            rf'<c r="{cell}"\1{kind}><f>\2</f><v>{value}</v></c>',
+            sheet,
+        )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("policy", ["quarantine", "refuse"])
+def test_a_formula_saved_without_its_value_refuses_the_workbook_naming_cell_and_formula(
+    partnership, tmp_path: Path, policy: str
+) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[1][3] = '=IF(1=1,"Yes","No")'
+    rows[1][4] = "=10+7"
+    source = _xlsx(tmp_path / "force.xlsx", SOURCE_HEADER, rows)  # openpyxl saves no results
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None, policy=policy)
+    assert record.status == Import.Status.REJECTED
+    errors = [f for f in record.findings if f["severity"] == "error"]
+    assert [(f["file"], f["row"], f["column"], f["value"]) for f in errors] == [
+        ("force.xlsx", 2, "Knife Used?", '\'=IF(1=1,"Yes","No")'),
+        ("force.xlsx", 2, "Victim Age", "'=10+7"),
+    ]
+    assert "cell E3 of sheet 'Crimes'" in errors[1]["message"]
+    assert "saved without the values of its formulas" in errors[1]["message"]
+    assert "save it" in errors[1]["message"]
+    assert "export" in errors[1]["message"]
+
+
+def test_a_formula_saved_with_its_value_is_read_by_that_value_with_a_warning(
+    partnership, tmp_path: Path
+) -> None:
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[0][3] = '=IF(1=1,"Yes","No")'
+    rows[0][4] = "=10+7"
+    rows[2][3] = '=IF(1=1,"","No")'  # an empty text result, saved as such: blank
+    source = _xlsx(tmp_path / "force.xlsx", SOURCE_HEADER, rows)
+    _with_saved_results(source, {"D2": ' t="str"|Yes', "E2": "|17", "D4": ' t="str"|'})
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    assert record.status == "completed", record.findings
+    stored = {r["row_number"]: r for r in _stored_dicts(record)}
+    assert (stored[1]["knife_flag"], stored[1]["victim_age"]) == ("Y", 17)
+    assert stored[3]["knife_flag"] is None
+    warnings = [f for f in record.findings if f["severity"] == "warning"]
+    assert [(f["row"], f["column"], f["value"]) for f in warnings] == [
+        (1, "Knife Used?", '\'=IF(1=1,"Yes","No")'),
+        (1, "Victim Age", "'=10+7"),
+    ]
+    assert warnings[0]["message"].startswith("2 cell(s) of this column hold formulas")
+    assert "cell D2 of sheet 'Crimes'" in warnings[0]["message"]
+
+
+def test_an_ods_formula_is_read_by_its_saved_value_and_refused_without_one(
+    partnership, tmp_path: Path
+) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    def book(name: str, saved: bool) -> Path:
+        doc = OpenDocumentSpreadsheet()
+        table = Table(name="Data")
+        for values in [SOURCE_HEADER, *SOURCE_ROWS]:
+            row = TableRow()
+            for value in values:
+                if value == 17 and saved:
+                    cell = TableCell(formula="of:=10+7", valuetype="float", value="17")
+                    cell.addElement(P(text="17"))
+                elif value == 17:
+                    cell = TableCell(formula="of:=10+7")
+                else:
+                    cell = TableCell(valuetype="string")
+                    if value is not None:
+                        cell.addElement(P(text=str(value)))
+                row.addElement(cell)
+            table.addElement(row)
+        doc.spreadsheet.addElement(table)
+        path = tmp_path / name
+        doc.save(str(path))
+        return path
+
+    mapping = _mapping(partnership, MAPPING + "sheet: Data\n")
+    record = apply_mapping(mapping=mapping, paths=[book("saved.ods", True)], by=None)
+    assert record.status == "completed", record.findings
+    assert [r["victim_age"] for r in _stored_dicts(record)] == [17, None, 42]
+    (warning,) = [f for f in record.findings if f["severity"] == "warning"]
+    assert (warning["row"], warning["column"], warning["value"]) == (1, "Victim Age", "'=10+7")
+
+    record = apply_mapping(mapping=mapping, paths=[book("unsaved.ods", False)], by=None)
+    assert record.status == Import.Status.REJECTED
+    errors = [f for f in record.findings if f["severity"] == "error"]
+    assert [(f["file"], f["row"], f["column"], f["value"]) for f in errors] == [
+        ("unsaved.ods", 1, "Victim Age", "'=10+7")
+    ]
+    assert "cell E2 of sheet 'Data'" in errors[0]["message"]
 
 
 def test_a_missing_sheet_or_required_column_rejects_the_import_naming_the_original_file(

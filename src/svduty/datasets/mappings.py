@@ -32,14 +32,16 @@ refuse), never a silent drop, and the finding says what the mapping expected.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
@@ -78,6 +80,7 @@ constants:
   location_type: street
 """
 HEADER_SEARCH_ROWS = 30  # the header row may follow a few title rows
+UNCALCULATED_LISTED = 20  # formulas saved without their values listed per file; the rest counted
 DATE_TYPES = ("date", "datetime", "month")
 # Columns holding a month or a financial year (aggregate counts' ``period``): a date cell or a
 # date format given for one makes a month; other text (2023/24) is passed on as written.
@@ -153,6 +156,14 @@ class SourceProblem(Exception):
         self.file = file
         self.message = message
         self.row = row
+
+
+class UncalculatedFormulas(SourceProblem):
+    """A workbook saved without the results of formulas the mapping reads: one finding each."""
+
+    def __init__(self, file: str, findings: list[dict[str, Any]]) -> None:
+        super().__init__(file, str(findings[0]["message"]), row=findings[0]["row"])
+        self.findings = findings
 
 
 @dataclass(frozen=True)
@@ -361,7 +372,27 @@ def definition_problems(*, text: str, target_format: str) -> list[str]:
 
 # --- Reading source files ----------------------------------------------------------------------
 
-Cell = str | int | float | bool | date | datetime | time | None
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A workbook cell holding a formula, and the result the workbook was saved with."""
+
+    formula: str  # "=10+7"
+    value: Any  # the saved result (None: none saved)
+    calculated: bool  # False: the workbook was saved without the result (a program wrote it)
+    sheet: str
+    cell: str  # "E3"
+
+
+Cell = str | int | float | bool | date | datetime | time | FormulaCell | None
+FORMULA_FIX = (
+    "the workbook was saved without the values of its formulas (as a program writing a "
+    "workbook may save it), so what this cell shows cannot be read. Open the workbook in a "
+    "spreadsheet program (Excel, LibreOffice Calc) and save it, which calculates and saves the "
+    "values, or export the sheet's values (as CSV); then import it again"
+)
+# A formula element of a sheet's XML (<f>, <x:f …/>): sheets with none are not looked at again.
+_XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
 @dataclass
@@ -393,12 +424,22 @@ def _refuse_zip_bomb(path: Path, name: str) -> None:
         raise SourceProblem(name, "the workbook unpacks to far more than it holds (refused)")
 
 
+def _plain(cell: Cell) -> Any:
+    """A cell's value (a formula's saved result)."""
+    return cell.value if isinstance(cell, FormulaCell) else cell
+
+
 def _blank(cells: Sequence[Cell]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    """Whether a row is empty (a formula saved without its result is not: it is reported)."""
+    return all(
+        not (isinstance(c, FormulaCell) and not c.calculated)
+        and ((v := _plain(c)) is None or (isinstance(v, str) and not v.strip()))
+        for c in cells
+    )
 
 
 def _header_score(cells: Sequence[Cell], wanted: set[str]) -> int:
-    return sum(1 for c in cells if isinstance(c, str) and header_key(c) in wanted)
+    return sum(1 for c in map(_plain, cells) if isinstance(c, str) and header_key(c) in wanted)
 
 
 def _numbered(
@@ -420,7 +461,7 @@ def _numbered(
             f"(first row: {', '.join(str(c) for c in head[0] if c is not None)[:300]})",
         )
     at = scores.index(max(scores))
-    header = ["" if c is None else str(c).strip() for c in head[at]]
+    header = ["" if (v := _plain(c)) is None else str(v).strip() for c in head[at]]
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         number = 0
@@ -444,9 +485,13 @@ def open_source(
         raise SourceProblem(name, "no such file")
     if readers.is_ods(path):
         sheets = readers.ods_sheets_to_csv(readers.InputFile(name, path), workdir)
-        chosen = _choose_sheet(name, [(s.name.rsplit(" [", 1)[-1][:-1], s) for s in sheets], sheet)
+        titled = [(s.name.rsplit(" [", 1)[-1][:-1], s) for s in sheets]
+        chosen = _choose_sheet(name, titled, sheet)
+        title = next(t for t, s in titled if s is chosen)
         handle = chosen.path.open(encoding="utf-8", newline="")
         records: Iterator[list[Cell]] = (list(r) for r in csv.reader(handle))
+        if chosen.formulas:
+            records = _with_ods_formulas(records, chosen.formulas, title)
         return _opened(name, records, wanted, None, handle.close)
     if _is_xlsx(path):
         from openpyxl import load_workbook
@@ -459,7 +504,16 @@ def open_source(
             raise SourceProblem(name, f"the workbook cannot be opened ({error})") from None
         chosen_sheet = _choose_sheet(name, [(ws.title, ws) for ws in book.worksheets], sheet)
         records = (list(r) for r in chosen_sheet.iter_rows(values_only=True))
-        return _opened(name, records, wanted, None, book.close)
+        formulas = _xlsx_formulas(path, name, chosen_sheet)
+        if formulas is None:
+            return _opened(name, records, wanted, None, book.close)
+        records = _with_xlsx_formulas(records, formulas, chosen_sheet.title)
+
+        def close() -> None:
+            formulas.close()
+            book.close()
+
+        return _opened(name, records, wanted, None, close)
     sample, _ = readers._sample(path)
     if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceProblem(name, "the file is empty")
@@ -476,6 +530,136 @@ def open_source(
     handle = path.open(encoding=codec, errors="replace", newline="")
     reader = csv.reader(handle, delimiter=delimiter)
     return _opened(name, (list(r) for r in reader), wanted, encoding, handle.close)
+
+
+def _xlsx_formulas(
+    path: Path, name: str, sheet: Any
+) -> Generator[tuple[int, dict[int, tuple[str, bool]]], None, None] | None:
+    """The formula cells of a workbook's sheet, row by row, or None when it has none.
+
+    openpyxl reads either the values saved with formulas or the formulas, and gives None both for
+    an empty cell and for a formula saved without its value; so the sheet's XML is looked at
+    again, but only when a quick pass over its bytes finds a formula.
+    """
+    member = sheet._worksheet_path  # openpyxl's read-only sheet: its part of the archive
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        head = stream.read(1 << 16)
+        if b"<!DOCTYPE" in head:  # where entities would be declared: no workbook has one
+            raise SourceProblem(name, "the workbook declares a document type, which none does")
+        tail, chunk = b"", head
+        while chunk:
+            if _XLSX_FORMULA.search(tail + chunk):
+                break
+            tail, chunk = chunk[-64:], stream.read(1 << 20)
+        else:
+            return None
+    return _xlsx_formula_rows(path, member)
+
+
+def _xlsx_formula_rows(
+    path: Path, member: str
+) -> Generator[tuple[int, dict[int, tuple[str, bool]]], None, None]:
+    """(sheet row, {column: (formula, whether its value was saved)}) of rows holding formulas."""
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    shared: dict[str, Translator] = {}
+    row, column = 0, 0
+    found: dict[int, tuple[str, bool]] = {}
+    data: ET.Element | None = None
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        # The document type was refused above: no entities can be declared.
+        for event, element in ET.iterparse(stream, ("start", "end")):  # noqa: S314
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "sheetData":
+                    data = element
+                elif tag == "row":
+                    row = int(element.get("r") or row + 1)
+                    column, found = 0, {}
+                continue
+            if tag == "c":
+                at = element.get("r")
+                column = coordinate_to_tuple(at)[1] if at else column + 1
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                f = children.get("f")
+                if f is not None:
+                    coordinate = at or _cell_name(column, row)
+                    formula = "=" + (f.text or "")
+                    si = f.get("si")
+                    if f.get("t") == "shared" and si is not None:
+                        if f.text:
+                            shared[si] = Translator(formula, origin=coordinate)
+                        elif si in shared:
+                            formula = shared[si].translate_formula(coordinate)
+                    found[column] = (formula, _saved_result(element, children))
+                element.clear()
+            elif tag == "row":
+                if found:
+                    yield row, found
+                element.clear()
+                if data is not None:
+                    data.remove(element)
+
+
+def _saved_result(cell: ET.Element, children: dict[str, ET.Element]) -> bool:
+    """Whether a formula cell carries its result: a value, or an empty text result (a "" that
+    Excel and LibreOffice save as ``t="str"``). Programs that write formulas without results
+    leave ``<v>`` out or empty (openpyxl writes ``<v></v>``), which is no number."""
+    value = children.get("v")
+    if "is" in children or (value is not None and value.text):
+        return True
+    return value is not None and cell.get("t") in ("str", "s", "inlineStr")
+
+
+def _cell_name(column: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+def _with_xlsx_formulas(
+    records: Iterator[list[Cell]],
+    formulas: Iterator[tuple[int, dict[int, tuple[str, bool]]]],
+    sheet: str,
+) -> Iterator[list[Cell]]:
+    """A sheet's rows (from A1: openpyxl starts there), formula cells marked as such."""
+    pending = next(formulas, None)
+    for row, cells in enumerate(records, start=1):
+        while pending is not None and pending[0] < row:
+            pending = next(formulas, None)
+        if pending is not None and pending[0] == row:
+            for column, (formula, calculated) in pending[1].items():
+                if column > len(cells):
+                    cells.extend([None] * (column - len(cells)))
+                value = cells[column - 1]
+                # openpyxl reads a saved empty text result ("") as None.
+                value = ("" if value is None else value) if calculated else None
+                cells[column - 1] = FormulaCell(
+                    formula, value, calculated, sheet, _cell_name(column, row)
+                )
+        yield cells
+
+
+def _with_ods_formulas(
+    records: Iterator[list[Cell]], formulas: Sequence[readers.SheetFormula], sheet: str
+) -> Iterator[list[Cell]]:
+    """A sheet's rows as copied to CSV, formula cells marked as such."""
+    by_record: dict[int, list[readers.SheetFormula]] = {}
+    for item in formulas:
+        by_record.setdefault(item.record, []).append(item)
+    for index, cells in enumerate(records):
+        for item in by_record.get(index, ()):
+            if item.column >= len(cells):
+                cells.extend([""] * (item.column + 1 - len(cells)))
+            cells[item.column] = FormulaCell(
+                item.formula,
+                cells[item.column] if item.calculated else None,
+                item.calculated,
+                sheet,
+                _cell_name(item.column + 1, item.sheet_row),
+            )
+        yield cells
 
 
 def _opened(
@@ -543,6 +727,49 @@ class MappedFile:
     columns: dict[str, str] = field(default_factory=dict)  # canonical key → source header
     failures: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)
     # (row, canonical key) → (value as written, what the mapping expected)
+    uncalculated: list[tuple[int, str, FormulaCell]] = field(default_factory=list)  # listed
+    uncalculated_total: int = 0
+    calculated: dict[str, tuple[int, int, FormulaCell]] = field(default_factory=dict)
+    # canonical key → (cells, first row, first cell) of formulas read by their saved values
+
+    def formula(self, row: int, key: str, cell: FormulaCell) -> Cell:
+        """Note a formula cell the mapping reads; its saved value (None: none saved)."""
+        if not cell.calculated:
+            self.uncalculated_total += 1
+            if len(self.uncalculated) < UNCALCULATED_LISTED:
+                self.uncalculated.append((row, key, cell))
+            return None
+        count, first_row, first = self.calculated.get(key, (0, row, cell))
+        self.calculated[key] = (count + 1, first_row, first)
+        return cast(Cell, cell.value)
+
+    def formula_findings(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(errors, warnings) about the formula cells read."""
+        errors = [
+            _finding(
+                "error", self.original, row, self.columns.get(key, key), cell.formula,
+                f"cell {cell.cell} of sheet {cell.sheet!r} holds a formula, but {FORMULA_FIX}",
+            )
+            for row, key, cell in self.uncalculated
+        ]  # fmt: skip
+        if self.uncalculated_total > len(self.uncalculated):
+            errors.append(
+                _finding(
+                    "error", self.original, None, None, None,
+                    f"{self.uncalculated_total:,} cells hold formulas saved without their values "
+                    f"in all; the first {len(self.uncalculated):,} are listed",
+                )
+            )  # fmt: skip
+        warnings = [
+            _finding(
+                "warning", self.original, row, self.columns.get(key, key), cell.formula,
+                f"{count:,} cell(s) of this column hold formulas (the first: cell {cell.cell} of "
+                f"sheet {cell.sheet!r}): the values the spreadsheet calculated when the workbook "
+                "was last saved were read",
+            )
+            for key, (count, row, cell) in self.calculated.items()
+        ]  # fmt: skip
+        return errors, warnings
 
 
 def _text(value: Cell) -> str:
@@ -668,11 +895,15 @@ def _write_canonical(spec: MappingSpec, table: SourceTable, path: Path, target: 
                     continue
                 position = positions[key]
                 raw: Cell = cells[position] if position < len(cells) else None
+                if isinstance(raw, FormulaCell):
+                    raw = mapped.formula(number, key, raw)
                 out.append(_convert_cell(spec, key, types[key], raw, number, mapped))
             writer.writerow(out)
             mapped.rows = number
     if mapped.rows == 0:
         raise SourceProblem(name, "the file has a header row but no data rows")
+    if mapped.uncalculated:
+        raise UncalculatedFormulas(name, mapped.formula_findings()[0])
     return mapped
 
 
@@ -837,8 +1068,11 @@ def apply_mapping(
                         workdir=sheets,
                     )
                 )
+            except UncalculatedFormulas as problem:
+                problems += problem.findings
             except (SourceProblem, readers.FileProblem) as problem:
                 problems.append(_finding("error", name, problem.row, None, None, problem.message))
+        warnings = [w for m in mapped for w in m.formula_findings()[1]]
         files: list[dict[str, Any]] = [
             {
                 "name": p.name,
@@ -854,8 +1088,8 @@ def apply_mapping(
                 status=Import.Status.REJECTED,
                 files=files,
                 rows={"read": 0, "stored": 0, "quarantined": 0, "rejected": 0},
-                findings=[info, *problems],
-                findings_total=1 + len(problems),
+                findings=[info, *problems, *warnings],
+                findings_total=1 + len(problems) + len(warnings),
                 organisation=organisation,
                 source=source,
                 created_by=by,
@@ -889,8 +1123,8 @@ def apply_mapping(
             if canonical is not None:
                 entry["canonical"] = {"name": m.canonical.name, "sha256": canonical.get("sha256")}
         record.files = files
-        record.findings = [info, *translate_findings(record.findings or [], mapped)]
-        record.findings_total = (record.findings_total or 0) + 1
+        record.findings = [info, *warnings, *translate_findings(record.findings or [], mapped)]
+        record.findings_total = (record.findings_total or 0) + 1 + len(warnings)
         record.mapping = mapping
         record.mapping_version = mapping.version
         record.save(

@@ -85,11 +85,23 @@ class FileProblem(Exception):
 
 
 @dataclass(frozen=True)
+class SheetFormula:
+    """A formula cell of a sheet copied to CSV: where it is, and whether its result was saved."""
+
+    record: int  # the CSV record it is in (0: the first)
+    column: int  # its position in the record (0: the first)
+    sheet_row: int  # its row in the sheet, as a spreadsheet numbers it (1: the first)
+    formula: str  # as a spreadsheet shows it: "=IF(A2=1;\"Y\";\"N\")"
+    calculated: bool  # the file carries the result (False: the cell was copied as empty)
+
+
+@dataclass(frozen=True)
 class InputFile:
     """A file to read, named as the import report names it."""
 
     name: str
     path: Path  # the bytes: the file itself, or an archive member unpacked into the work folder
+    formulas: tuple[SheetFormula, ...] = ()  # a spreadsheet's sheet: its formula cells
 
 
 @dataclass(frozen=True)
@@ -671,15 +683,23 @@ def ods_sheets_to_csv(file: InputFile, workdir: Path) -> list[InputFile]:
     with archive, content:
         for sheet, rows in _ods_tables(content, file.name):
             target = workdir / f"sheet-{len(list(workdir.glob('sheet-*')))}.csv"
+            formulas: list[SheetFormula] = []
             with target.open("w", encoding="utf-8", newline="") as sink:
                 writer = csv.writer(sink)
-                for cells in rows:
+                for record, (cells, sheet_row, found) in enumerate(rows):
                     writer.writerow(cells)
-            out.append(InputFile(f"{file.name} [{sheet}]", target))
+                    formulas += [
+                        SheetFormula(record, column, sheet_row, formula, calculated)
+                        for column, formula, calculated in found
+                    ]
+            out.append(InputFile(f"{file.name} [{sheet}]", target, tuple(formulas)))
     return out
 
 
-def _ods_tables(content: object, name: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
+_OdsRow = tuple[list[str], int, list[tuple[int, str, bool]]]  # cells, sheet row, formula cells
+
+
+def _ods_tables(content: object, name: str) -> Iterator[tuple[str, Iterator[_OdsRow]]]:
     """(sheet name, its non-empty rows) as the XML streams past.
 
     Each sheet's rows must be consumed before asking for the next sheet. Elements are removed
@@ -717,20 +737,28 @@ def _ods_events(content: object, name: str) -> Iterator[tuple[str, ET.Element | 
         raise FileProblem(name, f"the spreadsheet's content cannot be read ({error})") from None
 
 
-def _ods_rows(stream: Iterator[tuple[str, ET.Element | None]]) -> Iterator[list[str]]:
+def _ods_rows(stream: Iterator[tuple[str, ET.Element | None]]) -> Iterator[_OdsRow]:
+    sheet_row = 0
     for what, element in stream:
         if what == "end":
             return
         if what != "row" or element is None:
             continue
-        cells = _ods_row(element)
+        repeat = int(element.get(f"{_T}number-rows-repeated", "1"))
+        formulas: list[tuple[int, str, bool]] = []
+        cells = _ods_row(element, formulas)
         if cells:
-            for _ in range(min(int(element.get(f"{_T}number-rows-repeated", "1")), 1 << 20)):
-                yield cells
+            for n in range(min(repeat, 1 << 20)):
+                yield cells, sheet_row + n + 1, formulas
+        sheet_row += repeat
 
 
-def _ods_row(row: ET.Element) -> list[str]:
-    """A row's cell texts, trailing empty cells dropped (sheets pad rows to 1,024+ columns)."""
+def _ods_row(row: ET.Element, formulas: list[tuple[int, str, bool]]) -> list[str]:
+    """A row's cell texts, trailing empty cells dropped (sheets pad rows to 1,024+ columns).
+
+    Formula cells are noted in ``formulas`` (position, formula, whether its result was saved);
+    one saved without its result keeps its place as an empty cell, so that it can be reported.
+    """
     cells: list[str] = []
     empty_run = 0
     for cell in row:
@@ -738,7 +766,14 @@ def _ods_row(row: ET.Element) -> list[str]:
             continue
         repeat = int(cell.get(f"{_T}number-columns-repeated", "1"))
         value = _ods_value(cell)
-        if not value:
+        formula = cell.get(f"{_T}formula")
+        # A calculated formula's cell carries its result's type (a text result of "" too).
+        uncalculated = formula is not None and cell.get(f"{_O}value-type") is None
+        if formula is not None:
+            shown = re.sub(r"^[a-z]+:(?==)", "", formula)  # "of:=1+1" → "=1+1"
+            start = len(cells) + empty_run
+            formulas += [(start + i, shown, not uncalculated) for i in range(min(repeat, 1 << 14))]
+        if not value and not uncalculated:
             empty_run += repeat
             continue
         cells.extend([""] * empty_run)
