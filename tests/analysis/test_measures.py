@@ -533,10 +533,14 @@ def test_a_year_with_no_data_at_all_has_no_figure_not_zero(con: duckdb.DuckDBPyC
     assert knife["no_data"] == ["current"]
     assert knife["note"].startswith("No police-recorded crime data (police-crime) has been "
                                     "imported for 2023/24")  # fmt: skip
+    # Nor are its rows of unknown age or place 0 that year: there is no figure for them either.
+    assert knife["unknown_age"] == {"baseline": 0, "current": None}
+    assert knife["location_unknown"] == {"baseline": 0, "current": None}
     admissions = row(rows, "hospital_admissions_sharp_object", "all_ages", NORTH)
     assert (admissions["baseline_count"], admissions["current_count"]) == (None, None)
     assert "2019/20 or 2023/24" in admissions["note"]
     # In public: still no figure (not "*", which would say a small number was hidden).
     public = row(apply_to_measures(rows), "knife_enabled_serious_violence", "all_ages")
     assert (public["baseline_count"], public["current_count"]) == (10, None)
+    assert public["unknown_age"] == {"baseline": 0, "current": None}
     assert public["note"] == knife["note"]

@@ -355,6 +355,8 @@ _SOURCE_WORDS = {
     "hospital_admissions": "hospital admissions data",
     "police_crime": "police-recorded crime data (police-crime)",
 }
+# The rows a row's counts leave out or take in without a cohort or place, by period.
+BREAKDOWN_KEYS = ("unknown_age", "location_unknown", "located_outside")
 # The figures worked out from a row's two counts, all None when either count is unknown.
 DERIVED_KEYS = ("volume_change", "percent_change", "baseline_rate", "baseline_rate_ci",
                  "current_rate", "current_rate_ci", "p_value", "significant")  # fmt: skip
@@ -398,6 +400,9 @@ def _without_missing_years(
     for key, year in (("baseline_count", years[0]), ("current_count", years[1])):
         if year in absent:
             row[key] = None
+    for key in BREAKDOWN_KEYS:  # nor of unknown age or place: those are counts of it too
+        if isinstance(row.get(key), dict):
+            row[key] = row[key] | dict.fromkeys(row["no_data"])
     row.update(dict.fromkeys(DERIVED_KEYS))
     row["note"] = (
         f"No {_SOURCE_WORDS[table]} has been imported for {' or '.join(dict.fromkeys(absent))}, so "
