@@ -106,6 +106,107 @@ def _offence_set(data: Mapping[str, Any]) -> OffenceSet:
 
 DEFAULT_SETTINGS = MeasureSettings()
 
+_SETTINGS_KEYS = ("version", "selected_offences", "homicide_offences", "sharp_object_causes")
+_OFFENCE_SET_KEYS = ("offence_codes", "offence_classifications")
+
+
+def check_settings(data: Any, *, version: str = DEFAULT_SETTINGS.version) -> MeasureSettings:
+    """Settings a partnership has written (``MeasureSettings.to_json``'s shape), strictly checked:
+    ``ValueError`` naming every problem. Offence codes are tidied to the open data tables'
+    notation (``08n`` → ``8N``) and cause codes upper-cased. Any ``version`` in ``data`` is
+    ignored: ``version`` (svduty's own numbering) is used instead."""
+    from svduty.analysis.offence_codes import class_and_offence, normalise_offence_code
+
+    if not isinstance(data, Mapping):
+        raise ValueError(
+            "measure settings must be a JSON object with selected_offences, "
+            "homicide_offences and sharp_object_causes"
+        )
+    problems = [
+        f"unknown key {key!r} (expected {', '.join(_SETTINGS_KEYS)})"
+        for key in data
+        if key not in _SETTINGS_KEYS
+    ]
+    sets: dict[str, OffenceSet] = {}
+    for name in ("selected_offences", "homicide_offences"):
+        part = data.get(name)
+        if not isinstance(part, Mapping):
+            problems.append(
+                f"{name}: needs an object with offence_codes and/or offence_classifications"
+            )
+            continue
+        problems += [
+            f"{name}: unknown key {key!r} (expected offence_codes, offence_classifications)"
+            for key in part
+            if key not in _OFFENCE_SET_KEYS
+        ]
+        codes: list[str] = []
+        classifications: list[str] = []
+        well_formed = True
+        for key, into in (("offence_codes", codes), ("offence_classifications", classifications)):
+            values = part.get(key, [])
+            if not isinstance(values, list):
+                problems.append(f"{name} → {key}: needs a list")
+                well_formed = False
+                continue
+            for value in values:
+                text = str(value).strip() if isinstance(value, str | int) else ""
+                if key == "offence_codes":
+                    code = normalise_offence_code(text) if text else None
+                    if code is None or class_and_offence(text) is not None:
+                        problems.append(
+                            f"{name} → offence_codes: {value!r} is not a Home Office "
+                            "code as the open data tables print it (such as 8N, "
+                            "4.1, 34B)"
+                        )
+                    else:
+                        into.append(code)
+                elif text.isdigit() and 1 <= int(text) <= 999:
+                    into.append(str(int(text)))
+                else:
+                    problems.append(
+                        f"{name} → offence_classifications: {value!r} is not a "
+                        "classification number from 1 to 999 (such as 3 or 17)"
+                    )
+        if well_formed and not codes and not classifications:
+            problems.append(f"{name}: names no offence (the measure would count nothing)")
+        sets[name] = OffenceSet.of(codes, classifications)
+    causes = data.get("sharp_object_causes", list(DEFAULT_SETTINGS.sharp_object_causes))
+    if not isinstance(causes, list) or not causes:
+        problems.append("sharp_object_causes: needs a list of at least one ICD-10 category")
+        causes = []
+    tidied = [str(c).strip().upper() for c in causes]
+    problems += [
+        f"sharp_object_causes: {c!r} is not an ICD-10 category such as X99 or a range "
+        "such as X85-Y09"
+        for c, t in zip(causes, tidied, strict=True)
+        if not CAUSE_CODE.match(t)
+    ]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return MeasureSettings(
+        version=version,
+        selected_offences=sets["selected_offences"],
+        homicide_offences=sets["homicide_offences"],
+        sharp_object_causes=tuple(dict.fromkeys(tidied)),
+    )
+
+
+def counts_the_same(first: MeasureSettings, second: MeasureSettings) -> bool:
+    """Whether two settings count the same records (their versions aside)."""
+    return {**first.to_json(), "version": ""} == {**second.to_json(), "version": ""}
+
+
+def describe_settings(settings: MeasureSettings) -> list[str]:
+    """What each measure counts under ``settings``, in plain English."""
+    return [
+        "Knife-enabled serious violence: police-recorded crimes where a knife or sharp "
+        f"instrument was used or threatened, with {settings.selected_offences.describe()}.",
+        f"Homicide: police-recorded crimes with {settings.homicide_offences.describe()}.",
+        "Hospital admissions for assault by a sharp object: first episodes with a cause code "
+        f"in {', '.join(settings.sharp_object_causes)}.",
+    ]
+
 
 @dataclass(frozen=True)
 class Population:

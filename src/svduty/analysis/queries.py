@@ -128,11 +128,34 @@ def populations_of(
     return result
 
 
-def definition_label(partnership: Partnership) -> str:
-    """The version every figure records: the local definition's version and the measures'."""
+def measure_settings_of(partnership: Partnership) -> measures.MeasureSettings:
+    """What the partnership's success measures count: its latest stored settings, versioned as
+    ``<slug>-measure-settings-v<N>``, else the Home Office defaults (``home-office-default-1``)."""
+    from svduty.analysis.models import MeasureSettingsVersion
+
+    latest = (
+        MeasureSettingsVersion.objects.filter(partnership=partnership)
+        .select_related("partnership")
+        .order_by("-version")
+        .first()
+    )
+    if latest is None:
+        return measures.DEFAULT_SETTINGS
+    return measures.MeasureSettings.from_json({**latest.spec, "version": latest.label})
+
+
+def definition_label(
+    partnership: Partnership, *, settings: measures.MeasureSettings | None = None
+) -> str:
+    """The version every figure records: the local definition's version (what the assessment
+    counts as serious violence), then the success measures' settings version (what the measures
+    count), e.g. ``cleveland-v3/cleveland-measure-settings-v2`` or
+    ``cleveland-none/home-office-default-1``. ``settings``: those already read (by default the
+    partnership's latest)."""
+    settings = settings or measure_settings_of(partnership)
     latest = partnership.local_definitions.order_by("-version").first()
     definition = f"{partnership.slug}-v{latest.version}" if latest else f"{partnership.slug}-none"
-    return f"{definition}/{measures.DEFAULT_SETTINGS.version}"
+    return f"{definition}/{settings.version}"
 
 
 def success_measures_report(
@@ -149,6 +172,7 @@ def success_measures_report(
     csps = csp_areas_of(partnership)
     pfa = partnership.police_force_area
     populations = populations_of(partnership, list(csps), [baseline_year, year])
+    settings = measure_settings_of(partnership)
     con = analytic_connection(partnership)
     try:
         rows = measures.success_measures(
@@ -158,6 +182,7 @@ def success_measures_report(
             partnership_area=(pfa.code, pfa.name),
             csp_areas=csps,
             populations=populations,
+            settings=settings,
         )
     finally:
         con.close()
@@ -177,7 +202,7 @@ def success_measures_report(
         baseline_year=baseline_year,
         year=year,
         rows=rows,
-        definition_version=definition_label(partnership),
+        definition_version=definition_label(partnership, settings=settings),
         public=public,
     )
 

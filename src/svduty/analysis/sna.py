@@ -2211,6 +2211,7 @@ def _sections(
     whole: Area,
     baseline_year: str,
     measure_populations: measures.Populations | None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> dict[str, list[ResultTable]]:
     return {
         "trends": trends(con, rule=rule, area=area, period=period, sources=sources),
@@ -2227,17 +2228,20 @@ def _sections(
             con, rule=rule, area=area, period=period, sources=sources
         ),
         "measures": _remembered(
-            _measures_key(whole, period, baseline_year),
+            _measures_key(whole, period, baseline_year, measure_settings),
             lambda: measures_section(
                 con, partnership_area=whole, period=period, baseline_year=baseline_year,
-                populations=measure_populations,
+                populations=measure_populations, settings=measure_settings,
             ),
         ),
     }  # fmt: skip
 
 
-def _measures_key(whole: Area, period: Period, baseline_year: str) -> tuple[object, ...]:
-    return ("measures", whole.code, period.first_month, period.last_month, baseline_year)
+def _measures_key(
+    whole: Area, period: Period, baseline_year: str, settings: measures.MeasureSettings
+) -> tuple[object, ...]:
+    return ("measures", whole.code, period.first_month, period.last_month, baseline_year,
+            settings.version)  # fmt: skip
 
 
 def _start_queries(
@@ -2250,6 +2254,7 @@ def _start_queries(
     whole: Area,
     baseline_year: str,
     measure_populations: measures.Populations | None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> None:
     """Start the assessment's queries before any table is built: with ``sources`` None, the
     success measures (which do not depend on which sources have rows), to run while the sources
@@ -2257,7 +2262,8 @@ def _start_queries(
     aggregated counts (needed last)."""
     if sources is None:
         _submit_measures(con, whole=whole, period=period, baseline_year=baseline_year,
-                         measure_populations=measure_populations)  # fmt: skip
+                         measure_populations=measure_populations,
+                         measure_settings=measure_settings)  # fmt: skip
         return
     _count_all_sources(con, sources, rule, area, period, every_source=True)
     year = period.financial_year or periods.financial_year_of_month(period.last_month)
@@ -2271,13 +2277,14 @@ def _submit_measures(
     period: Period,
     baseline_year: str,
     measure_populations: measures.Populations | None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> None:
     """Start the success measures (``measures_section``) on a cursor of their own."""
     _submit(
-        _measures_key(whole, period, baseline_year),
+        _measures_key(whole, period, baseline_year, measure_settings),
         lambda cursor: measures_section(
             cursor, partnership_area=whole, period=period, baseline_year=baseline_year,
-            populations=measure_populations,
+            populations=measure_populations, settings=measure_settings,
         ),
         con,
     )  # fmt: skip
@@ -2298,15 +2305,18 @@ def assessment(
     partnership_area: Area | None = None,
     top: int = 10,
     built_at: str | None = None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> Assessment:
     """Every table of the strategic needs assessment for the area and period, by section
     (``SECTIONS``). ``partnership_area`` is the whole partnership when ``area`` is a CSP (for
-    the success measures, which always cover every CSP); by default ``area`` itself."""
+    the success measures, which always cover every CSP); by default ``area`` itself.
+    ``measure_settings``: what the success measures count (the partnership's settings)."""
     period = parse_period(period) if isinstance(period, str) else period
     whole = partnership_area or (area if not area.is_csp else Area(area.code, area.name, area.csps))
     common: dict[str, Any] = {
         "rule": rule, "area": area, "period": period, "whole": whole,
         "baseline_year": baseline_year, "measure_populations": measure_populations,
+        "measure_settings": measure_settings,
     }  # fmt: skip
     with _memo(), _concurrent_queries():
         _start_queries(con, sources=None, **common)
@@ -2315,7 +2325,7 @@ def assessment(
         sections = _sections(
             con, rule=rule, area=area, period=period, populations=populations, top=top,
             sources=sources, whole=whole, baseline_year=baseline_year,
-            measure_populations=measure_populations,
+            measure_populations=measure_populations, measure_settings=measure_settings,
         )  # fmt: skip
     provenance = Provenance(
         partnership=partnership,
@@ -2426,6 +2436,7 @@ def locality_profile(
     measure_populations: measures.Populations | None = None,
     top: int = 10,
     built_at: str | None = None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> Assessment:
     """A CSP's locality profile: the assessment's tables for the CSP, and a ``comparison``
     section setting it beside the partnership and every other CSP."""
@@ -2438,6 +2449,7 @@ def locality_profile(
             partnership_name=partnership_name, imports=imports,
             definition_version=definition_version, baseline_year=baseline_year,
             measure_populations=measure_populations, top=top, built_at=built_at,
+            measure_settings=measure_settings,
         )  # fmt: skip
 
 
@@ -2458,6 +2470,7 @@ def _locality_profile(
     measure_populations: measures.Populations | None,
     top: int,
     built_at: str | None,
+    measure_settings: measures.MeasureSettings = measures.DEFAULT_SETTINGS,
 ) -> Assessment:
     profile = assessment(
         con,
@@ -2473,6 +2486,7 @@ def _locality_profile(
         partnership_area=whole,
         top=top,
         built_at=built_at,
+        measure_settings=measure_settings,
     )
     sections = dict(profile.sections)
     sections["comparison"] = comparison(

@@ -1,10 +1,12 @@
 """Stored assessments: computed once in the background, read by pages and documents.
 
 An assessment (or, for a CSP, its locality profile) is computed from the partnership's live
-imports under its current local definition, and stored as JSON under
-``$SVDUTY_HOME/results/<partnership>/``, keyed by area, period, definition version and a
-fingerprint of the live import ids — exact and public (disclosure-controlled) versions side by
-side. A new import or a new definition version changes the key, so a stale result is never read;
+imports under its current local definition and success measure settings, and stored as JSON
+under ``$SVDUTY_HOME/results/<partnership>/``, keyed by area, period, definition version (the
+local definition's and the measure settings', ``queries.definition_label``) and a fingerprint of
+the live import ids — exact and public (disclosure-controlled) versions side by side. A new
+import, a new definition version or new measure settings changes the key, so a stale result is
+never read;
 ``refresh`` (the ``analysis-refresh`` job, ``svduty.analysis.jobs``) recomputes from the
 analytic store without re-importing anything.
 """
@@ -153,6 +155,7 @@ def build_assessment(
             f"({', '.join([pfa.code, *csps])})"
         )
     rule = current_rule(partnership)
+    measure_settings = queries.measure_settings_of(partnership)
     imports = live_import_ids(partnership)
     fy = chosen.financial_year or periods.financial_year_of_month(chosen.last_month)
     baseline = "2019/20" if fy > "2019/20" else periods.label(periods.start_year(fy) - 1)
@@ -173,9 +176,10 @@ def build_assessment(
             "populations": populations,
             "partnership": partnership.slug,
             "imports": imports,
-            "definition_version": _definition_label(partnership),
+            "definition_version": queries.definition_label(partnership, settings=measure_settings),
             "baseline_year": baseline,
             "measure_populations": measure_populations,
+            "measure_settings": measure_settings,
         }
         if area == pfa.code:
             built = sna.assessment(con, area=whole, **common)

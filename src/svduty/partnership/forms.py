@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -320,6 +322,89 @@ class DefinitionForm(GovukForm):
         except RuleError as error:
             raise ValidationError([p[:1].upper() + p[1:] for p in error.problems]) from error
         return rule.to_json()
+
+
+def _listed(text: str) -> list[str]:
+    """Codes written one after another, separated by commas, spaces or new lines."""
+    return [part for part in re.split(r"[\s,;]+", text) if part]
+
+
+# The settings' keys as the form's problems name them.
+_SETTINGS_WORDS = {
+    "selected_offences": "Selected offences",
+    "homicide_offences": "Homicide",
+    "sharp_object_causes": "Sharp-object cause codes",
+}
+
+
+class MeasureSettingsForm(GovukForm):
+    """What the success measures count, as lists of codes (``measures.check_settings``)."""
+
+    selected_codes = forms.CharField(
+        label="Selected offences for knife-enabled serious violence: offence codes",
+        required=False,
+        help_text="Home Office codes as the open data tables print them, such as 5D, 8N, 34B",
+    )
+    selected_classifications = forms.CharField(
+        label="Selected offences: whole classifications",
+        required=False,
+        help_text="Classification numbers counted with any subdivision, such as 3 or 17",
+    )
+    homicide_codes = forms.CharField(label="Homicide: offence codes", required=False)
+    homicide_classifications = forms.CharField(
+        label="Homicide: whole classifications", required=False
+    )
+    sharp_object_causes = forms.CharField(
+        label="Hospital admissions: sharp-object cause codes",
+        help_text="ICD-10 categories such as X99, or ranges such as X85-Y09",
+        error_messages={"required": "Enter at least one cause code"},
+    )
+    note = forms.CharField(
+        label="Why the settings change",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the version, for whoever reads the figures later",
+    )
+
+    @staticmethod
+    def initial_from(settings: Mapping[str, Any]) -> dict[str, str]:
+        """The form's fields from settings in ``MeasureSettings.to_json``'s shape."""
+        selected, homicide = settings["selected_offences"], settings["homicide_offences"]
+        return {
+            "selected_codes": ", ".join(selected.get("offence_codes", [])),
+            "selected_classifications": ", ".join(selected.get("offence_classifications", [])),
+            "homicide_codes": ", ".join(homicide.get("offence_codes", [])),
+            "homicide_classifications": ", ".join(homicide.get("offence_classifications", [])),
+            "sharp_object_causes": ", ".join(settings["sharp_object_causes"]),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        """Checked as ``svduty measure-settings set`` checks a file; every problem is listed."""
+        from svduty.analysis.measures import check_settings
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        settings = {
+            "selected_offences": {
+                "offence_codes": _listed(data.get("selected_codes", "")),
+                "offence_classifications": _listed(data.get("selected_classifications", "")),
+            },
+            "homicide_offences": {
+                "offence_codes": _listed(data.get("homicide_codes", "")),
+                "offence_classifications": _listed(data.get("homicide_classifications", "")),
+            },
+            "sharp_object_causes": _listed(data.get("sharp_object_causes", "")),
+        }
+        try:
+            check_settings(settings)
+        except ValueError as error:
+            problems = str(error).split("; ")
+            for key, label in _SETTINGS_WORDS.items():
+                problems = [label + p[len(key) :] if p.startswith(key) else p for p in problems]
+            raise ValidationError([p[:1].upper() + p[1:] for p in problems]) from error
+        data["settings"] = settings
+        return data
 
 
 class RequirementForm(GovukForm):

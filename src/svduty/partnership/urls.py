@@ -37,6 +37,12 @@ urlpatterns = [
     path("<slug:slug>/definition/", views.definition, name="definition"),
     path("<slug:slug>/definition/new/", views.definition_add, name="definition_add"),
     path("<slug:slug>/definition/compare/", views.definition_compare, name="definition_compare"),
+    path("<slug:slug>/measure-settings/", views.measure_settings, name="measure_settings"),
+    path(
+        "<slug:slug>/measure-settings/new/",
+        views.measure_settings_edit,
+        name="measure_settings_edit",
+    ),
     path("<slug:slug>/requirements/", views.requirements, name="requirements"),
     path("<slug:slug>/requirements/adopt/", views.adopt_framework, name="adopt_framework"),
     path("<slug:slug>/requirements/<int:requirement_id>/", views.requirement, name="requirement"),

@@ -503,6 +503,71 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+# --- The success measures' settings --------------------------------------------------------
+
+
+@permission_required(Permission.PARTNERSHIP_VIEW)
+def measure_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """What the success measures count now, and every version of it (read-only)."""
+    from svduty.analysis.measures import MeasureSettings, describe_settings
+    from svduty.analysis.queries import measure_settings_of
+
+    partnership = _partnership(request, slug, Permission.PARTNERSHIP_VIEW)
+    versions = list(partnership.measure_settings.select_related("created_by", "partnership"))
+    current = measure_settings_of(partnership)
+    return render(
+        request,
+        "partnership/measure_settings.html",
+        {
+            "partnership": partnership,
+            "current": current,
+            "current_text": describe_settings(current),
+            "is_default": not versions,
+            "versions": [
+                (v, describe_settings(MeasureSettings.from_json({**v.spec, "version": v.label})))
+                for v in versions
+            ],
+            "may_manage": _may(request, Permission.DEFINITIONS_EDIT, partnership),
+        },
+    )
+
+
+@permission_required(Permission.DEFINITIONS_EDIT)
+def measure_settings_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a new version of the settings, starting from the current ones."""
+    from svduty.analysis.actions import set_measure_settings
+    from svduty.analysis.queries import measure_settings_of
+
+    partnership = _partnership(request, slug, Permission.DEFINITIONS_EDIT)
+    initial = forms.MeasureSettingsForm.initial_from(measure_settings_of(partnership).to_json())
+    form = forms.MeasureSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved, created = set_measure_settings(
+            partnership=partnership,
+            settings=form.cleaned_data["settings"],
+            note=form.cleaned_data["note"],
+            by=_user(request),
+        )
+        if created and saved is not None:
+            messages.success(request, f"Version {saved.version} of the settings is recorded.")
+        else:
+            messages.info(request, "Nothing changed: these settings count the same as before.")
+        return HttpResponseRedirect(reverse("partnership:measure_settings", args=[slug]))
+    return render(
+        request,
+        "partnership/simple_form.html",
+        {
+            "partnership": partnership,
+            "form": form,
+            "title": "Change what the success measures count",
+            "back": reverse("partnership:measure_settings", args=[slug]),
+            "button": "Record this version",
+            "intro": "Separate codes with commas or spaces. Earlier versions are kept unchanged; "
+            "every figure records the version it used, and stored assessments are recomputed.",
+        },
+    )
+
+
 # --- Requirements and evidence -------------------------------------------------------------
 
 

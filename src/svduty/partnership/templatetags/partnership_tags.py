@@ -59,6 +59,12 @@ def sections(context: dict[str, Any], partnership: Any) -> list[dict[str, str]]:
             "The local definition of serious violence, every agreed version",
         ),
         (
+            "Success measure settings",
+            "partnership:measure_settings",
+            Permission.PARTNERSHIP_VIEW,
+            "What the Home Office success measures count here, and every version",
+        ),
+        (
             "Requirements",
             "partnership:requirements",
             Permission.PARTNERSHIP_VIEW,
