@@ -137,7 +137,7 @@ def test_rolling_twelve_months_start_once_twelve_months_are_there(
     assert monthly["2020-04"]["rolling_12"] == 12 - 1 + 3
     years = by(find(tables, "trends.financial_year.police_crime"), "year")
     assert years["2020/21"] == {"source": "police_crime", "year": "2020/21", "count": 3,
-                                "months": 1}  # fmt: skip
+                                "months": 1, "note": None}  # fmt: skip
     # Only 2019/20 is complete: no year-on-year change, seasonality over one year.
     assert rows_of(find(tables, "trends.year_on_year.police_crime")) == []
     season = by(find(tables, "trends.seasonality.police_crime"), "calendar_month")
@@ -236,6 +236,157 @@ def test_the_availability_ledger_shows_gaps(con: duckdb.DuckDBPyConnection) -> N
     )
     assert ledger["missing_months"] == 2
     assert ledger["rows"] == 2
+
+
+# --- Trends: months and years with no data at all ------------------------------------------------
+
+
+def _one_a_month(start: int, per_month: int = 1, **fields: Any) -> list[dict[str, Any]]:
+    """``per_month`` crimes on the 10th of every month of the financial year ``start``/…."""
+    return [
+        crime(recorded_date=date(start + (m < 4), m, 10), **fields)
+        for m in [*range(4, 13), 1, 2, 3]
+        for _ in range(per_month)
+    ]
+
+
+def _gap_year(con: duckdb.DuckDBPyConnection) -> None:
+    """12 crimes in 2019/20 (one a month), nothing at all in 2020/21, 24 in 2021/22."""
+    insert(con, "police_crime", [*_one_a_month(2019), *_one_a_month(2021, 2)])
+
+
+def test_a_year_with_no_data_at_all_has_no_figure_and_no_change_beside_it(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _gap_year(con)
+    tables = trends(con, rule=DEFAULT_RULE, area=TESTSHIRE, period=parse_period("2021/22"))
+    years = by(find(tables, "trends.financial_year.police_crime"), "year")
+    assert [(y, r["count"], r["months"]) for y, r in years.items()] == [
+        ("2019/20", 12, 12),
+        ("2020/21", None, 0),  # not 0 crimes in 12 months
+        ("2021/22", 24, 12),
+    ]
+    assert [r["note"] for r in years.values()] == [None, "No data", None]
+    monthly = by(find(tables, "trends.monthly.police_crime"), "month")
+    assert monthly["2020-07"]["count"] is None
+    assert monthly["2020-07"]["note"] == "No data"
+    assert monthly["2020-03"]["rolling_12"] == 12
+    assert monthly["2020-04"]["rolling_12"] is None  # 11 months of data and one without
+    assert monthly["2021-04"]["rolling_12"] is None
+    assert monthly["2022-03"]["rolling_12"] == 24
+    changes = by(find(tables, "trends.year_on_year.police_crime"), "year")
+    assert [(y, r["previous"], r["count"], r["change"], r["percent_change"], r["p_value"])
+            for y, r in changes.items()] == [
+        ("2020/21", 12, None, None, None, None),  # not -12, -100%, p = 0.0005
+        ("2021/22", None, 24, None, None, None),  # not +24, p = 1.2e-07
+    ]  # fmt: skip
+    assert changes["2020/21"]["note"] == (
+        "There is no data for 2020/21 (none has been imported), so no change is given."
+    )
+    assert "no data for 2020/21" in str(changes["2021/22"]["note"])
+    # Seasonality: the two complete years only.
+    season = by(find(tables, "trends.seasonality.police_crime"), "calendar_month")
+    assert (season["April"]["total"], season["April"]["years"], season["April"]["average"]) == (
+        3, 2, 1.5,
+    )  # fmt: skip
+
+
+def test_months_after_the_last_data_up_to_the_period_have_no_figure(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # Data April–December 2019 only; the period runs to March 2020.
+    insert(con, "hospital_admissions", [
+        episode(admission_date=date(2019, m, 1), episode_end_date=date(2019, m, 2))
+        for m in range(4, 13)
+    ])  # fmt: skip
+    tables = trends(con, rule=DEFAULT_RULE, area=TESTSHIRE, period=FY_2019)
+    monthly = by(find(tables, "trends.monthly.hospital_admissions"), "month")
+    assert [monthly[m]["count"] for m in ("2019-12", "2020-01", "2020-03")] == [1, None, None]
+    (year,) = rows_of(find(tables, "trends.financial_year.hospital_admissions"))
+    assert (year["count"], year["months"]) == (9, 9)  # incomplete, not 12 months covered
+
+
+def test_months_covered_are_the_sources_months_with_data_whatever_the_definition(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    homicide_only = validate_rule(
+        {"format": "svduty-local-definition/1", "version": "h1",
+         "sources": {"police_crime": [{"offence_codes": ["1"]}]}}
+    )  # fmt: skip
+    # 2019/20: an 8N crime in April (data, but not counted), a homicide every other month;
+    # 2020/21: a homicide every month.
+    rows = [crime(recorded_date=date(2019, 4, 10))]
+    rows += [r | {"offence_code": "1"} for r in _one_a_month(2019)[1:]]
+    rows += [r | {"offence_code": "1"} for r in _one_a_month(2020)]
+    insert(con, "police_crime", rows)
+    tables = trends(con, rule=homicide_only, area=TESTSHIRE, period=parse_period("2020/21"))
+    years = by(find(tables, "trends.financial_year.police_crime"), "year")
+    assert (years["2019/20"]["count"], years["2019/20"]["months"]) == (11, 12)  # not 11 months
+    monthly = by(find(tables, "trends.monthly.police_crime"), "month")
+    assert monthly["2019-04"]["count"] == 0  # data, none counted: a true 0
+    (change,) = rows_of(find(tables, "trends.year_on_year.police_crime"))
+    assert (change["year"], change["previous"], change["count"], change["change"]) == (
+        "2020/21", 11, 12, 1,
+    )  # fmt: skip
+    assert (
+        by(find(tables, "trends.seasonality.police_crime"), "calendar_month")["May"]["years"] == 2
+    )
+
+
+def test_a_csps_month_with_none_of_its_rows_is_0_when_the_source_has_data(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # Every month of 2019/20 has rows in Northton; Southby has one, in June.
+    insert(con, "police_crime", [
+        *_one_a_month(2019),
+        crime(recorded_date=date(2019, 6, 2), csp_code=SOUTH, lsoa_code="E01000002"),
+    ])  # fmt: skip
+    southby = TESTSHIRE.for_csp(SOUTH)
+    tables = trends(con, rule=DEFAULT_RULE, area=southby, period=FY_2019)
+    (year,) = rows_of(find(tables, "trends.financial_year.police_crime"))
+    assert (year["count"], year["months"]) == (1, 12)
+    monthly = by(find(tables, "trends.monthly.police_crime"), "month")
+    assert [monthly[m]["count"] for m in ("2019-04", "2019-06", "2020-03")] == [0, 1, 0]
+    # The CSP's own ledger still counts its own rows only.
+    ledger = by(find(tables, "trends.availability"), "source")["police_crime"]
+    assert (ledger["first_month"], ledger["months"], ledger["rows"]) == ("2019-06", 1, 1)
+    # The same in a locality profile (its queries run together).
+    profile = locality_profile(
+        con, rule=DEFAULT_RULE, area=southby, period="2019/20", partnership_code=PFA,
+        partnership_name="Testshire",
+    )  # fmt: skip
+    profile_year = rows_of(profile.table("trends.financial_year.police_crime"))
+    assert [(r["count"], r["months"]) for r in profile_year] == [(1, 12)]
+    ledger = by(profile.table("trends.availability"), "source")["police_crime"]
+    assert (ledger["first_month"], ledger["months"], ledger["rows"]) == ("2019-06", 1, 1)
+
+
+def test_public_trends_leave_a_year_with_no_data_without_a_figure(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    _gap_year(con)
+    public = public_assessment(assessment(con, rule=DEFAULT_RULE, area=TESTSHIRE, period="2021/22"))
+    _assert_controlled(public)
+    years = rows_of(public.table("trends.financial_year.police_crime"))
+    # 12 and 24 rounded to the nearest 5; the year with no data stays no figure, not "*".
+    assert [(r["year"], r["count"]) for r in years] == [
+        ("2019/20", 10), ("2020/21", None), ("2021/22", 25),
+    ]  # fmt: skip
+    assert years[1]["note"] == "No data"
+    changes = rows_of(public.table("trends.year_on_year.police_crime"))
+    assert [(r["previous"], r["count"], r["change"], r["percent_change"], r["p_value"])
+            for r in changes] == [
+        (10, None, None, None, None), (None, 25, None, None, None),
+    ]  # fmt: skip
+    assert all("no data" in str(r["note"]) for r in changes)
+    monthly = by(public.table("trends.monthly.police_crime"), "month")
+    assert (monthly["2020-07"]["count"], monthly["2020-07"]["rolling_12"]) == (None, None)
+    assert monthly["2021-07"]["count"] == "*"  # 2: a small count, suppressed
+    # The chart draws no bar for the year with no data (a gap, not 0).
+    from svduty.analysis import charts
+
+    spec = charts.vega_lite_spec(public.table("trends.financial_year.police_crime"))
+    assert [v["count"] for v in spec["data"]["values"]] == [10.0, None, 25.0]
 
 
 # --- Places -------------------------------------------------------------------------------------

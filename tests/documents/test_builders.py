@@ -295,3 +295,45 @@ def test_measures_as_csv_and_table_report_the_rows_left_out_of_the_csps_as_json_
     assert whole["location_unknown"] is not None  # the partnership's rows carry them
     if whole["location_unknown"]["baseline"] or whole["location_unknown"]["current"]:
         assert "no location (partnership total only)" in table
+
+
+def _sheet_rows(path: Path, caption_start: str) -> list[list[Any]]:
+    """The body rows of the workbook's table whose caption starts with ``caption_start``."""
+    book = load_workbook(path, read_only=True)
+    for sheet in book.worksheets:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        if rows and isinstance(rows[0][0], str) and rows[0][0].startswith(caption_start):
+            header = next(i for i, r in enumerate(rows) if r and r[0] == "Source")
+            width = len(rows[header])
+            return [r + [None] * (width - len(r)) for r in rows[header + 1 :] if r and r[0]]
+    raise AssertionError(f"no sheet captioned {caption_start!r}")
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_years_with_no_data_are_blank_with_a_note_in_every_format_not_0(
+    partnership: Partnership, tmp_path: Path, public: bool
+) -> None:
+    # The small partnership's crimes are from 2019/20 and 2023/24 only: nothing was imported
+    # for 2020/21 to 2022/23.
+    document = build(gather(partnership, kind="sna", year=YEAR, public=public))
+    (yearly,) = [t for t in document.tables() if t.caption.endswith("by financial year")]
+    by_year = {row[1]: row[2:] for row in yearly.rows}
+    assert by_year["2021/22"] == (None, 0, "No data")
+    assert by_year["2019/20"][1:] == (3, None)  # June to August 2019
+    (changes,) = [t for t in document.tables() if t.caption.endswith("change on the year before")]
+    # Every year beside one with no data: no change, percentage or p-value.
+    assert [row[4:7] for row in changes.rows] == [(None, None, None)] * 4
+    workbook = render(document, tmp_path / "sna.xlsx")
+    rows = _sheet_rows(workbook, yearly.caption)
+    assert [r[1:5] for r in rows if r[1] == "2021/22"] == [["2021/22", None, 0, "No data"]]
+    html = render(document, tmp_path / "sna.html").read_text(encoding="utf-8")
+    assert "No data" in html
+    assert "<td" in html
+    word = docx.Document(str(render(document, tmp_path / "sna.docx")))
+    cells = [
+        [c.text for c in row.cells]
+        for table in word.tables
+        for row in table.rows
+        if row.cells and row.cells[1].text == "2021/22"
+    ]
+    assert ["police_crime", "2021/22", "", "0", "No data"] in cells

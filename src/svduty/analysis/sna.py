@@ -29,7 +29,9 @@ Tables by section (``<src>`` is a source table; sources with no stored rows are 
 
 - trends: ``trends.monthly.<src>`` (count, rolling 12 months), ``trends.financial_year.<src>``,
   ``trends.year_on_year.<src>`` (complete years: change, %, p-value, note),
-  ``trends.seasonality.<src>``, ``trends.availability`` (the data ledger);
+  ``trends.seasonality.<src>``, ``trends.availability`` (the data ledger). A month or year in
+  which the source has no stored row at all, whatever the definition, has no figure (None, with
+  the note "No data"), not 0, in exact and public versions alike; a change beside it has none;
 - places: ``places.csp.<src>`` (partnership only, with "location unknown", "outside" and total
   rows), ``places.lad.<src>``, ``places.lsoa_top.<src>``, ``places.lsoa.<src>``,
   ``places.repeat.<src>`` (sources with a location);
@@ -294,6 +296,10 @@ class _Digest:
     # (place, LSOA, latitude, longitude, rows) of locations with at least REPEAT_THRESHOLD rows,
     # the most first (``_repeat_columns``)
     repeats: list[tuple[Any, Any, Any, Any, int]] = field(default_factory=list)
+    # Months up to the end of the period in which the source has any stored row, whatever the
+    # definition and wherever the row is (a CSP's month with none of its rows is a 0, not a
+    # month without data): only these months have a figure in the trends.
+    covered: frozenset[str] = frozenset()
     _by: dict[str, dict[str | None, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def count_by(self, column: str) -> dict[str | None, int]:
@@ -487,8 +493,9 @@ def _count_sources(
     con: duckdb.DuckDBPyConnection, tables: Sequence[str], rule: Rule, area: Area, period: Period
 ) -> tuple[list[_Digest], _Stored]:
     """Two parts per source (``_count_queries``), run as one statement:
-    for each, every stored row in the area by month (for the ledger, and the definition's rows
-    up to the period's end for the trends) and by place (the areas in scope), and the period's
+    for each, every stored row by month (the area's for the ledger; the definition's up to the
+    period's end for the trends; any of the source's for the months with data) and the area's by
+    place (the areas in scope), and the period's
     rows meeting the definition grouped by their raw values in a handful of grouping sets; only
     the groups are then labelled (age band, sex, …: ``_labels``) and added up, as the SQL
     expressions of a query per table would label every row."""
@@ -524,7 +531,7 @@ def _stored_from(tables: Sequence[str], rows_of: Sequence[list[tuple]]) -> _Stor
                 total += row[-1]
                 if row[_TEXT] is not None:
                     found.append(row[_TEXT])
-            else:
+            elif row[1] == -2:  # -3 and -4: rows outside a CSP's area
                 places.add((row[4], row[3], row[2]))
         stored_rows[table] += int(total)
     return _Stored(_ledger(months, stored_rows), places)
@@ -539,6 +546,7 @@ class _Decoder:
     positions: list[int]  # where each breakdown's raw values are in a row
     texts: list[int]  # the text breakdowns, in the order of a row's ``_TEXTS`` list
     joint: str | None  # the key of the grouping set of every text breakdown together
+    last_month: str  # the period's last month: months with data are shown up to it
 
 
 def _breakdown_positions(wanted: Sequence[Any]) -> list[int]:
@@ -562,8 +570,9 @@ def _count_queries(
 ) -> tuple[str, list[object], list[_Decoder]]:
     """The counting statement of ``_count_sources``, a UNION ALL of parts (which DuckDB plans
     once and runs on all its threads): two parts
-    per source, numbered 2 × its position in ``tables`` and the next: every stored row in the
-    area by month and by place; the period's rows meeting the definition in grouping sets
+    per source, numbered 2 × its position in ``tables`` and the next: every stored row by month
+    (a CSP's marked apart from the rest) and the area's by place; the period's rows meeting the
+    definition in grouping sets
     (place, the age, the text breakdowns' raw values together, hour and day, offence day,
     location). And each source's decoder (``_decode``)."""
     parts: list[tuple[str, list[object]]] = []
@@ -584,14 +593,21 @@ def _count_queries(
             where = [condition, "month IS NOT NULL", "month <= ?"]
         in_area, area_params = ("csp_code = ?", [area.csp]) if area.csp else ("TRUE", [])
         where.append(in_area)
-        # Every stored row: by month, marked when it counts in the trends; and by place.
+        # Every stored row of the source (whatever its place: which months have data at all is
+        # the source's, not the CSP's) by month, marked when it counts in the trends; and the
+        # area's rows by place. A row outside a CSP's area is in a group of its own (-3 by
+        # month, -4 by place, its place blanked) that only tells which months have data.
         parts.append((
-            f"SELECT {2 * index}, -grouping(m, csp_code), csp_code, lad_code, lsoa_code, "  # noqa: S608 - our SQL
+            f"SELECT {2 * index}, -grouping(m, csp_code) - CASE WHEN ia THEN 0 ELSE 2 END, "  # noqa: S608 - our SQL
+            f"csp_code, lad_code, lsoa_code, "
             f"NULL, NULL, {month_label}, NULL, NULL, CAST(NULL AS VARCHAR[]), "
             f"coalesce(sv AND m <= {last_month}, FALSE), count(*) "
-            f"FROM (SELECT {month_key} AS m, coalesce({condition}, FALSE) AS sv, lsoa_code, "
-            f"lad_code, csp_code FROM {table} WHERE {in_area}) "
-            f"GROUP BY GROUPING SETS ((m, sv), (lsoa_code, lad_code, csp_code))",
+            f"FROM (SELECT {month_key} AS m, ia, ia AND coalesce({condition}, FALSE) AS sv, "
+            f"CASE WHEN ia THEN lsoa_code END AS lsoa_code, "
+            f"CASE WHEN ia THEN lad_code END AS lad_code, "
+            f"CASE WHEN ia THEN csp_code END AS csp_code "
+            f"FROM (SELECT *, coalesce({in_area}, FALSE) AS ia FROM {table})) "
+            f"GROUP BY GROUPING SETS ((m, sv, ia), (lsoa_code, lad_code, csp_code, ia))",
             [last, *rule_params, *area_params],
         ))  # fmt: skip
         # The period's rows meeting the definition, in grouping sets, each group labelled.
@@ -650,7 +666,7 @@ def _count_queries(
         # out, and each set keeps exactly one key (the text breakdowns' set, the first of them).
         bits = len(keys)
         set_of = {(1 << bits) - 1 - (1 << (bits - 1 - i)): name for i, name in enumerate(keys)}
-        decoders.append(_Decoder(wanted, set_of, positions, text_indices, joint))
+        decoders.append(_Decoder(wanted, set_of, positions, text_indices, joint, period.last_month))
     sql = " UNION ALL ".join(f"({part_sql})" for part_sql, _params in parts)
     return sql, [p for _sql, part_params in parts for p in part_params], decoders
 
@@ -674,10 +690,15 @@ def _decode(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> _Digest:
     monthly: dict[str, int] = {}
+    covered: set[str] = set()
+    last_month = decoder.last_month
     for row in stored:
-        if row[1] == -1 and row[-2]:
+        if row[1] == -1 or row[1] == -3:  # by month (-3: outside a CSP's area)
             month = row[_TEXT]
-            monthly[month] = monthly.get(month, 0) + row[-1]
+            if row[-2]:
+                monthly[month] = monthly.get(month, 0) + row[-1]
+            if month is not None and month <= last_month:
+                covered.add(month)
     wanted, set_of, positions = decoder.wanted, decoder.set_of, decoder.positions
     places: list[tuple[str | None, str | None, str | None, int]] = []
     raw: list[dict[Value, int]] = [{} for _ in wanted]  # each breakdown's rows by raw value
@@ -713,7 +734,8 @@ def _decode(
             label = labels[value]
             found[label] = found.get(label, 0) + count
         breakdowns[name] = found
-    return _Digest(monthly, places, breakdowns, hour_weekday, offence_weekday, repeats)
+    return _Digest(monthly, places, breakdowns, hour_weekday, offence_weekday, repeats,
+                   frozenset(covered))  # fmt: skip
 
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -752,6 +774,9 @@ class _Recipe:
     """How a kind of table's derived figures follow from its counts, and where its totals are."""
 
     derive: Callable[[list[Record], str | None], None]  # fills derived columns in place
+    # A None count is a period with no data at all (``trends``): published as None, not as the
+    # symbol of a count suppressed, with nothing derived from it.
+    no_data: bool = False
     total_row: bool = False  # the last row holds the column totals
     total_column: str | None = None  # this column holds each row's total of the other counts
     drop_suppressed: bool = False  # in public, leave out rows whose count is suppressed
@@ -834,7 +859,9 @@ def _rate(count: Value, population: Value, per: int, symbol: str | None) -> Valu
 
 
 def _change(previous: Value, current: Value, symbol: str | None) -> tuple[Value, Value]:
-    """(volume change, percentage change)."""
+    """(volume change, percentage change); none beside a count that is not there (None)."""
+    if previous is None or current is None:
+        return None, None
     if not _is_int(previous) or not _is_int(current):
         return symbol, symbol
     before, after = int(previous), int(current)  # type: ignore[arg-type]
@@ -883,6 +910,8 @@ def _derive_rolling(records: list[Record], symbol: str | None) -> None:
                 record["rolling_12"] = None
             elif all(whole[index - 11 : index + 1]):
                 record["rolling_12"] = sum(counts[index - 11 : index + 1])  # type: ignore[arg-type]
+            elif any(c is None for c in counts[index - 11 : index + 1]):
+                record["rolling_12"] = None  # a month with no data: no figure
             else:
                 record["rolling_12"] = symbol
 
@@ -906,6 +935,11 @@ def _derive_changes(groups: Sequence[list[Record]], symbol: str | None) -> None:
         )
     )
     for record in records:
+        if record.get("previous") is None or record.get("count") is None:
+            # A year with no data at all (``trends``): no figure, nothing to test.
+            record.update(change=None, percent_change=None, p_value=None)
+            record["note"] = _no_data_note(record)
+            continue
         change, percent = _change(record.get("previous"), record.get("count"), symbol)
         record["change"], record["percent_change"] = change, percent
         record["p_value"] = p_values.get(id(record), symbol)
@@ -913,6 +947,20 @@ def _derive_changes(groups: Sequence[list[Record]], symbol: str | None) -> None:
             record["note"] = sv_stats.note(record["previous"], record["count"])  # type: ignore[arg-type]
         else:
             record["note"] = sv_stats.note("*", "*")
+
+
+def _no_data_note(record: Record) -> str:
+    """Why a year-on-year change has no figure: the year, or the year before, has no data."""
+    year = str(record.get("year") or "")
+    missing = []
+    if record.get("previous") is None:
+        missing.append(periods.label(_start_year(year) - 1) if year else "the year before")
+    if record.get("count") is None:
+        missing.append(year or "this year")
+    return (
+        f"There is no data for {' or '.join(missing)} (none has been imported), so no change "
+        "is given."
+    )
 
 
 def _derive_seasonality(records: list[Record], symbol: str | None) -> None:
@@ -989,10 +1037,10 @@ def _derive_measures(records: list[Record], symbol: str | None) -> None:
 
 _RECIPES.update(
     {
-        "trends.monthly": _Recipe(_derive_rolling),
-        "trends.financial_year": _Recipe(_derive_nothing),
-        "trends.year_on_year": _Recipe(_derive_change),
-        "trends.seasonality": _Recipe(_derive_seasonality),
+        "trends.monthly": _Recipe(_derive_rolling, no_data=True),
+        "trends.financial_year": _Recipe(_derive_nothing, no_data=True),
+        "trends.year_on_year": _Recipe(_derive_change, no_data=True),
+        "trends.seasonality": _Recipe(_derive_seasonality, no_data=True),
         "trends.availability": _Recipe(_derive_nothing),
         "places.csp": _Recipe(_derive_share_rate, total_row=True),
         "places.lad": _Recipe(_derive_share_rate, total_row=True),
@@ -1016,6 +1064,9 @@ _SHARE = ResultColumn("share", "Share (%)", "percent")
 _POPULATION = ResultColumn("population", "Population", "number")
 _RATE = ResultColumn("rate", "Rate per 1,000 people", "rate", per=RATE_PER)
 _CHANGE = ResultColumn("change", "Change", "number")
+_NOTE = ResultColumn("note", "Note", "text")
+# A month or year of a trend in which the source has no stored row at all: no figure, not 0.
+NO_DATA = "No data"
 _PERCENT_CHANGE = ResultColumn("percent_change", "Change (%)", "percent")
 
 
@@ -1042,16 +1093,24 @@ def trends(
     sources: Iterable[str] | None = None,
 ) -> list[ResultTable]:
     """Monthly counts with a rolling 12-month sum, counts by financial year, year-on-year change
-    and seasonality, per source, over every month stored up to the end of ``period``; and the
-    data-availability ledger (months with rows, per source)."""
+    and seasonality, per source, over every month from the source's first month with data up to
+    the end of ``period``; and the data-availability ledger (months with rows, per source).
+
+    A month or year in which the source has no stored row at all (whatever the definition) has
+    no figure (None, noted "No data"), not 0: nothing was imported for it. Months covered are
+    the months with data, so such a year is not complete, and a change beside it has none."""
     tables: list[ResultTable | None] = []
     changes: list[tuple[int, str, Source, list[Record]]] = []  # derived together, at the end
     for table in _sources(con, sources):
         source = SOURCES[table]
-        counts = _digest(con, source, rule, area, period).monthly
-        months = _month_range(min(counts), period.last_month) if counts else []
+        digest = _digest(con, source, rule, area, period)
+        counts, covered = digest.monthly, digest.covered
+        months = _month_range(min(covered), period.last_month) if covered else []
         records: list[Record] = [
-            {"source": table, "month": m, "count": int(counts.get(m, 0))} for m in months
+            {"source": table, "month": m, "count": int(counts.get(m, 0)), "note": None}
+            if m in covered
+            else {"source": table, "month": m, "count": None, "note": NO_DATA}
+            for m in months
         ]
         tables.append(
             _make(
@@ -1062,12 +1121,15 @@ def trends(
                     ResultColumn("month", "Month", "month"),
                     _COUNT,
                     ResultColumn("rolling_12", "Rolling 12 months", "count"),
+                    _NOTE,
                 ],
                 records,
                 [table],
                 notes=[
                     _counted(rule, table),
                     "The rolling figure adds the month and the 11 before it.",
+                    "A month with no data (nothing imported for it) has no figure, not 0, and "
+                    "no rolling figure covers it.",
                     _period_note(period),
                 ],
                 chart=ChartHint("line", "month", "count", "source", f"{source.label}, by month"),
@@ -1075,16 +1137,18 @@ def trends(
         )
         years: dict[str, int] = {}
         months_in_year: dict[str, int] = {}
-        for month, count in counts.items():
-            year = _financial_year_of_month(month)
-            years[year] = years.get(year, 0) + int(count)
         for month in months:
             year = _financial_year_of_month(month)
-            months_in_year[year] = months_in_year.get(year, 0) + 1
+            years.setdefault(year, 0)
+            months_in_year.setdefault(year, 0)
+            if month in covered:
+                years[year] += int(counts.get(month, 0))
+                months_in_year[year] += 1
         year_records: list[Record] = [
-            {"source": table, "year": y, "count": years.get(y, 0), "months": months_in_year[y]}
+            {"source": table, "year": y, "count": years[y] if months_in_year[y] else None,
+             "months": months_in_year[y], "note": None if months_in_year[y] else NO_DATA}
             for y in sorted(months_in_year)
-        ]
+        ]  # fmt: skip
         tables.append(
             _make(
                 f"trends.financial_year.{table}",
@@ -1094,23 +1158,31 @@ def trends(
                     ResultColumn("year", "Financial year", "year"),
                     _COUNT,
                     ResultColumn("months", "Months covered", "number"),
+                    _NOTE,
                 ],
                 year_records,
                 [table],
-                notes=["A year with fewer than 12 months covered is incomplete."],
+                notes=[
+                    "Months covered are the months in which the source has any data, whatever "
+                    "it records. A year with fewer than 12 months covered is incomplete; a year "
+                    "with none has no figure (no data was imported for it), not 0."
+                ],
                 chart=ChartHint("bar", "year", "count", "source", f"{source.label}, by year"),
             )
         )
-        complete = [r for r in year_records if r["months"] == 12]
+        # Consecutive complete years, and a year beside one with no data at all (its change
+        # has no figure: the note says which year has no data).
         change_records: list[Record] = [
             {"source": table, "year": after["year"], "previous": before["count"],
              "count": after["count"]}
-            for before, after in itertools.pairwise(complete)
-            if _start_year(str(after["year"])) == _start_year(str(before["year"])) + 1
+            for before, after in itertools.pairwise(year_records)
+            if (before["months"] == 12 and after["months"] == 12)
+            or before["count"] is None
+            or after["count"] is None
         ]  # fmt: skip
         changes.append((len(tables), table, source, change_records))
         tables.append(None)
-        full_years = {str(r["year"]) for r in complete}
+        full_years = {str(r["year"]) for r in year_records if r["months"] == 12}
         season: dict[int, int] = dict.fromkeys(range(1, 13), 0)
         for month, count in counts.items():
             if _financial_year_of_month(month) in full_years:
@@ -1161,7 +1233,8 @@ def trends(
             change_records,
             [table],
             notes=[
-                "Complete financial years only. The p-value is an exact test of whether the "
+                "Complete financial years, and any year beside a year with no data at all (no "
+                "change is given for it). The p-value is an exact test of whether the "
                 "two counts share one rate; below 0.05 the change is unlikely to be chance."
             ],
             chart=ChartHint("bar", "year", "percent_change", None, "Change on the year"),
@@ -2542,8 +2615,11 @@ def public_version(
                 row_totals=recipe.total_column is not None,
                 column_totals=recipe.total_row,
             )
-            for record, row in zip(body, published.cells, strict=True):
-                record.update(zip(counts, row, strict=True))
+            for record, exact, row in zip(body, cells, published.cells, strict=True):
+                shown: list[Value] = list(row)
+                if recipe.no_data:  # no data: stays no figure, not the symbol
+                    shown = [None if e is None else v for e, v in zip(exact, row, strict=True)]
+                record.update(zip(counts, shown, strict=True))
             if recipe.total_column is not None and published.row_totals is not None:
                 for record, value in zip(body, published.row_totals, strict=True):
                     record[recipe.total_column] = value
