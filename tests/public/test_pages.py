@@ -118,17 +118,17 @@ def test_the_dashboard_shows_trends_and_places_with_small_counts_hidden(
     # Months covered are the months with data (May and June 2019; May to July 2023); the years
     # with none have no figure, not 0.
     assert yearly == [
-        ["Financial year", "Number", "Months covered"],
-        ["2019/20", "15", "2"],
-        ["2020/21", "", "0"],
-        ["2021/22", "", "0"],
-        ["2022/23", "", "0"],
-        ["2023/24", "40", "3"],
+        ["Financial year", "Number", "Months covered", "Note"],
+        ["2019/20", "15", "2", ""],
+        ["2020/21", "", "0", "No data"],
+        ["2021/22", "", "0", "No data"],
+        ["2022/23", "", "0", "No data"],
+        ["2023/24", "40", "3", ""],
     ]
     monthly = page.tables["figure-trends-monthly-police-crime"]
     assert monthly[1][:2] == ["2019-05", "10"]
     assert monthly[2][:2] == ["2019-06", "*"]
-    assert monthly[3] == ["2019-07", "", ""]  # nothing imported: no figure, not 0
+    assert monthly[3] == ["2019-07", "", "", "No data"]  # nothing imported: no figure, not 0
     places = page.tables["figure-places-csp-police-crime"]
     assert places == [
         ["Code", "Area", "Number", "Share (%)", "Population", "Rate per 1,000 people"],
@@ -261,7 +261,7 @@ def test_figures_from_police_uk_are_shown_as_published(partnership: Partnership)
     )  # fmt: skip
     data = Client().get("/public/northshire/data/trends.financial_year.police_uk_street.json")
     assert data.json()["disclosure_controlled"] is False
-    assert {"year": "2023/24", "count": 3, "months": 1} in data.json()["rows"]
+    assert {"year": "2023/24", "count": 3, "months": 1, "note": None} in data.json()["rows"]
 
 
 def test_a_partnership_without_data_has_a_dashboard_saying_so() -> None:

@@ -29,8 +29,8 @@ MEMBERS_KEY = "members"
 MEASURES_KEY = "measures.success"
 # The needs assessment's tables shown on the dashboard, and the columns shown of each.
 TREND_COLUMNS = {
-    "trends.financial_year": ("year", "count", "months"),
-    "trends.monthly": ("month", "count", "rolling_12"),
+    "trends.financial_year": ("year", "count", "months", "note"),  # note: "No data"
+    "trends.monthly": ("month", "count", "rolling_12", "note"),
 }
 PLACE_COLUMNS = {"places.csp": ("area_code", "area_name", "count", "share", "population", "rate")}
 # The source whose map is drawn, in order of preference.
