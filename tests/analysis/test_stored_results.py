@@ -128,6 +128,19 @@ def test_a_new_definition_version_recomputes_without_reimporting(
     assert after.provenance.imports == (str(record.pk),)
 
 
+def test_results_of_another_release_of_the_engine_are_computed_again(
+    partnership: Partnership, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_crimes(partnership, [{}] * 3)
+    assert store.stored_assessment(partnership, area="E23000099", period="2023/24", public=False)
+    before = {p.name for p in store.results_dir(partnership).glob("*.json")}
+    # A release whose analysis code differs (as one fixing how a figure is computed would).
+    monkeypatch.setattr(store, "engine_fingerprint", lambda: "another-release")
+    assert store.stored_assessment(partnership, area="E23000099", period="2023/24", public=False)
+    after = {p.name for p in store.results_dir(partnership).glob("*.json")}
+    assert len(after - before) == 2  # exact and public again, not the earlier release's files
+
+
 def test_a_csp_is_stored_as_its_locality_profile(partnership: Partnership) -> None:
     import_crimes(partnership, [{}] * 9 + [{"csp_code": SOUTH}] * 9)
     profile = store.stored_assessment(partnership, area=NORTH, period="2023/24", public=False)

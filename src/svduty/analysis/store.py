@@ -4,15 +4,16 @@ An assessment (or, for a CSP, its locality profile) is computed from the partner
 imports under its current local definition and success measure settings, and stored as JSON
 under ``$SVDUTY_HOME/results/<partnership>/``, keyed by area, period, definition version (the
 local definition's and the measure settings', ``queries.definition_label``) and a fingerprint of
-the live import ids — exact and public (disclosure-controlled) versions side by side. A new
-import, a new definition version or new measure settings changes the key, so a stale result is
-never read;
-``refresh`` (the ``analysis-refresh`` job, ``svduty.analysis.jobs``) recomputes from the
-analytic store without re-importing anything.
+the live import ids, the disclosure policy and the engine's code — exact and public
+(disclosure-controlled) versions side by side. A new import, a new definition version, new
+measure settings or another release of the engine changes the key, so a stale result is never
+read as current; ``refresh`` (the ``analysis-refresh`` job, ``svduty.analysis.jobs``)
+recomputes from the analytic store without re-importing anything.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -62,13 +63,24 @@ def import_fingerprint(import_ids: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(import_ids)).encode()).hexdigest()[:16]
 
 
+@functools.cache
+def engine_fingerprint() -> str:
+    """A fingerprint of the analysis engine's code: results computed by an earlier release are
+    not read by a later one that computes them differently (they are computed again)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def data_fingerprint(partnership: Partnership) -> str:
-    """What stored results depend on besides the definition: the live imports and the
-    partnership's disclosure policy (public versions change with it)."""
+    """What stored results depend on besides the definition: the live imports, the
+    partnership's disclosure policy (public versions change with it) and the engine's code."""
     from svduty.analysis.queries import policy_for
 
     policy = f"policy:{disclosure.policy_label(policy_for(partnership))}"
-    return import_fingerprint([*live_import_ids(partnership), policy])
+    engine = f"engine:{engine_fingerprint()}"
+    return import_fingerprint([*live_import_ids(partnership), policy, engine])
 
 
 def current_rule(partnership: Partnership) -> Rule:
