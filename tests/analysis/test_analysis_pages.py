@@ -202,6 +202,19 @@ def test_an_analyst_sees_each_table_as_a_chart_beside_its_exact_data(
     assert f"/analysis/{slug}/download/trends.monthly.police_crime.csv?" in page
 
 
+def test_a_long_trend_table_shows_every_month_its_chart_draws(
+    world: dict[str, Any], store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    months = [f"{2018 + m // 12}-{m % 12 + 1:02d}" for m in range(84)]  # 2018-01 to 2024-12
+    long = replace(_monthly(False), rows=tuple((month, 10 + m) for m, month in enumerate(months)))
+    monkeypatch.setattr(sys.modules[__name__], "_monthly", lambda public: long)
+    slug = world["partnership"].slug
+    page = _client(world, Role.ANALYST).get(f"/analysis/{slug}/trends/?period=2023/24")
+    html = page.content.decode()
+    assert ">2024-12<" in html  # the latest months, which a cut at 50 rows left out
+    assert "first 50 rows" not in html
+
+
 def test_a_scrutiny_reader_sees_the_public_version(world: dict[str, Any], store: FakeStore) -> None:
     slug = world["partnership"].slug
     response = _client(world, Role.SCRUTINY_READER).get(f"/analysis/{slug}/trends/")

@@ -52,6 +52,8 @@ SECTION_TITLES = {
 }
 HOTSPOT_KEYS = ("places.hotspots", "places.emerging_hotspots")
 ROWS_SHOWN = 50  # longer tables show their first rows; the downloads hold every row
+# A table beside a chart shows what the chart draws (every month of a trend), up to this many.
+CHART_ROWS_SHOWN = 240
 FIRST_YEAR = "2019/20"  # the success measures' baseline year
 
 
@@ -212,6 +214,7 @@ def _present(table: ResultTable, index: int, choice: Choice, slug: str) -> dict[
     kinds = [c.kind for c in table.columns]
     rows = [[_cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in table.rows]
     svg, summary = _chart(table, index)
+    shown = CHART_ROWS_SHOWN if svg else ROWS_SHOWN
     download = reverse("analysis:download", args=[slug, table.key, "csv"])
     return {
         "table": table,
@@ -222,9 +225,9 @@ def _present(table: ResultTable, index: int, choice: Choice, slug: str) -> dict[
         ],
         "rows": [
             [{"text": text, "numeric": h} for text, h in zip(row, _numeric(table), strict=True)]
-            for row in rows[:ROWS_SHOWN]
+            for row in rows[:shown]
         ],
-        "hidden_rows": max(0, len(rows) - ROWS_SHOWN),
+        "hidden_rows": max(0, len(rows) - shown),
         "chart": svg,
         "summary": summary,
         "csv_url": f"{download}?{choice.query}",
