@@ -128,6 +128,57 @@ def test_a_contributor_uploads_their_own_organisations_data_under_its_source(
     assert not AuditEvent.objects.filter(summary__startswith="Refused an upload").exists()
 
 
+def test_an_upload_is_traceable_from_the_audit_trail_to_its_report_and_supplier(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+) -> None:
+    officer = world["council_officer"]
+    client = _client(officer)
+    job_page = client.get(_upload(client, "ambulance-assaults")["Location"]).content.decode()
+    job = Job.objects.get()
+    record = Import.objects.get(pk=job.result["import_id"])
+    # The job's page leads to the import's report.
+    assert reverse("datasets:detail", args=[record.pk]) in job_page
+    # The upload is in the partnership's trail, naming the job that imports it.
+    (uploaded,) = AuditEvent.objects.filter(summary__startswith="Uploaded data.csv")
+    assert (uploaded.actor, uploaded.partnership_slug) == (officer, world["partnership"].slug)
+    assert uploaded.changes["job"] == str(job.pk)
+    # The report says who supplied it, and reading it as JSON is audited like the CSV.
+    lead = _client(world["lead"])
+    report = lead.get(reverse("datasets:detail", args=[record.pk])).content.decode()
+    assert f"Council-commissioned call-outs, {world['council'].name}" in report
+    assert world["council"].name in lead.get(reverse("datasets:list")).content.decode()
+    lead.get(reverse("datasets:detail", args=[record.pk]) + "?format=json")
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.DOWNLOAD, actor=world["lead"], object_id=str(record.pk)
+    ).exists()
+
+
+def test_a_job_run_by_a_worker_is_audited_as_done_by_whoever_started_it(
+    world: dict[str, Any],  # noqa: F811
+    sources: dict[str, DataSource],
+    tmp_path: Any,
+) -> None:
+    from svduty.access import audit
+    from svduty.jobs.runner import run_job
+
+    officer = world["council_officer"]
+    path = tmp_path / "calls.csv"
+    path.write_text(AMBULANCE, encoding="utf-8")
+    job = Job.objects.create(
+        kind="import",
+        created_by=officer,
+        params={"partnership": world["partnership"].slug, "kind": "ambulance-assaults",
+                "paths": [str(path)], "organisation": world["council"].pk},
+    )  # fmt: skip
+    assert audit.current_context() is None  # as in a worker process
+    run_job(job)
+    (imported,) = AuditEvent.objects.filter(summary__startswith="Imported 1 rows")
+    assert imported.actor == officer
+    assert imported.path == f"job import {job.pk}"
+    assert audit.current_context() is None
+
+
 @pytest.mark.parametrize("who", ["analyst", "lead"])
 def test_analysts_and_partnership_leads_are_offered_and_upload_every_kind(
     world: dict[str, Any],  # noqa: F811

@@ -107,7 +107,7 @@ def imports_visible_to(user: User) -> QuerySet[Import]:
         m.role == "system_administrator" for m in user.active_memberships()
     ):
         visible = Import.objects.all()
-    return visible.select_related("partnership", "mapping").order_by("-created_at")
+    return visible.select_related("partnership", "mapping", "organisation").order_by("-created_at")
 
 
 def sources_supplied_by(organisation: Organisation) -> QuerySet[DataSource]:

@@ -52,7 +52,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(request: HttpRequest, import_id: str) -> Import:
-    record = get_object_or_404(Import.objects.select_related("partnership"), pk=import_id)
+    record = get_object_or_404(
+        Import.objects.select_related("partnership", "organisation", "source", "created_by"),
+        pk=import_id,
+    )
     if not queries.can_view_import(request.user, record):  # type: ignore[arg-type]
         raise Http404
     return record
@@ -63,6 +66,11 @@ def import_detail(request: HttpRequest, import_id: str) -> HttpResponse:
     record = _visible(request, import_id)
     viewer = request.user  # type: ignore[assignment]
     if request.GET.get("format") == "json":
+        audit.record(
+            action=AuditEvent.Action.DOWNLOAD,
+            obj=record,
+            summary=f"Downloaded the report of import {record.pk} as JSON",
+        )
         return JsonResponse(queries.report_json(record, viewer=viewer))  # type: ignore[arg-type]
     can_rollback = record.status == Import.Status.COMPLETED and has_permission(
         request.user,  # type: ignore[arg-type]
@@ -184,7 +192,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             by=user,
             partnership_slug=partnership.slug,
         )
-        audit.record(action=AuditEvent.Action.ACTION, summary=f"Uploaded {safe_name} for import")
+        audit.record(
+            action=AuditEvent.Action.ACTION,
+            obj=job,
+            summary=f"Uploaded {safe_name} ({form.cleaned_data['kind']}) for "
+            f"{organisation.name}: import job {job.pk}",
+            changes={"file": safe_name, "kind": form.cleaned_data["kind"], "job": str(job.pk)},
+            partnership_slug=partnership.slug,
+        )
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     return render(request, "datasets/upload.html", context)
 

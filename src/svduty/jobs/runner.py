@@ -16,6 +16,8 @@ shown to whoever started it, when
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import dataclasses
 import logging
 import os
 import socket
@@ -27,6 +29,8 @@ from typing import Any, Protocol
 
 from django.utils import timezone
 
+from svduty.access import audit
+from svduty.access.models import User
 from svduty.jobs.models import Job
 
 logger = logging.getLogger(__name__)
@@ -95,6 +99,18 @@ def start_job(
     return job
 
 
+def _act_as_creator(job: Job) -> contextvars.Token[audit.RequestContext | None] | None:
+    """In a worker, what the job does is audited as done by whoever started it (a command or
+    request that runs it itself keeps its own context)."""
+    context = audit.current_context()
+    if job.created_by_id is None or (context is not None and context.user is not None):
+        return None
+    creator = User.objects.filter(pk=job.created_by_id).first()
+    if context is None:
+        context = audit.RequestContext(user=creator, path=f"job {job.kind} {job.pk}")
+    return audit.set_context(dataclasses.replace(context, user=creator))
+
+
 def run_job(job: Job, *, on_progress: Callable[[float, str], None] | None = None) -> None:
     """Run a job's handler, keeping its status, progress and heartbeat up to date."""
     job.status = Job.Status.RUNNING
@@ -121,6 +137,7 @@ def run_job(job: Job, *, on_progress: Callable[[float, str], None] | None = None
             last_beat[0] = now
             Job.objects.filter(pk=job.pk).update(heartbeat_at=now)
 
+    token = _act_as_creator(job)
     try:
         result = _HANDLERS[job.kind](job, progress)
     except Exception as exc:  # a job's failure is recorded, never lost
@@ -137,6 +154,9 @@ def run_job(job: Job, *, on_progress: Callable[[float, str], None] | None = None
             finished_at=timezone.now(),
         )
         raise
+    finally:
+        if token is not None:
+            audit.reset_context(token)
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.SUCCEEDED,
         progress=1.0,
