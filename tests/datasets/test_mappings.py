@@ -605,6 +605,32 @@ def test_date_formats_with_an_offset_or_a_zone_name_are_usable() -> None:
     assert _canonical_date("31/05/2019 23:05 +0100", "datetime", formats, "Europe/London") == (
         "2019-05-31T23:05:00+01:00"
     )
+    # A zone name is read as its offset, not dropped: 23:30 BST on 31 March stays in 2022/23.
+    named = ("%d/%m/%Y %H:%M %Z",)
+    assert _canonical_date("31/03/2023 23:30 BST", "datetime", named) == "2023-03-31T23:30:00+01:00"
+    assert _canonical_date("01/06/2023 21:30 UTC", "datetime", named, "Europe/London") == (
+        "2023-06-01T21:30:00+00:00"  # the zone written wins over the mapping's
+    )
+    assert _canonical_date("01/12/2023 09:00 gmt", "datetime", named) == "2023-12-01T09:00:00+00:00"
+    assert _canonical_date("01/06/2023 21:30 CEST", "datetime", named) is None  # not guessed
+
+
+def test_a_local_time_the_clocks_skipped_is_refused_naming_it() -> None:
+    from svduty.datasets.mappings import NonexistentTime, _canonical_date
+
+    formats = ("%d/%m/%Y %H:%M",)
+    with pytest.raises(NonexistentTime):  # 01:30 never happened in London on 26 March 2023
+        _canonical_date("26/03/2023 01:30", "datetime", formats, "Europe/London")
+    # The hour before and after are fine; a repeated hour (29 October) takes its first, in BST.
+    assert _canonical_date("26/03/2023 00:30", "datetime", formats, "Europe/London") == (
+        "2023-03-26T00:30:00+00:00"
+    )
+    assert _canonical_date("26/03/2023 02:30", "datetime", formats, "Europe/London") == (
+        "2023-03-26T02:30:00+01:00"
+    )
+    assert _canonical_date("29/10/2023 01:30", "datetime", formats, "Europe/London") == (
+        "2023-10-29T01:30:00+01:00"
+    )
 
 
 def test_the_cli_refuses_a_file_the_mapping_does_not_fit_with_exit_code_2(

@@ -786,6 +786,33 @@ def _text(value: Cell) -> str:
     return str(value).strip()
 
 
+# Zone names a date format's %Z may meet, as offsets: Python's own %Z reads some of them
+# and then forgets them (the time comes back naive), and does not know BST at all.
+_ZONE_NAMES = {"UTC": "+0000", "GMT": "+0000", "Z": "+0000", "BST": "+0100"}
+_ZONE_NAME = re.compile(r"(?<![A-Za-z])(UTC|GMT|BST|Z)(?![A-Za-z])", re.IGNORECASE)
+
+
+class NonexistentTime(ValueError):
+    """A wall-clock time that did not happen in the mapping's zone (the clocks went forward)."""
+
+
+def _parse(text: str, fmt: str) -> datetime:
+    """``strptime``, with a zone name (%Z) read as its offset: UTC, GMT and Z are +00:00 and
+    BST is +01:00; any other name does not match."""
+    if "%Z" not in fmt:
+        return datetime.strptime(text, fmt)
+    named = _ZONE_NAME.sub(lambda m: _ZONE_NAMES[m.group(1).upper()], text)
+    return datetime.strptime(named, fmt.replace("%Z", "%z"))
+
+
+def _localised(moment: datetime, zone: str) -> datetime:
+    """A naive wall-clock time in ``zone``; NonexistentTime when no clock there showed it."""
+    local = moment.replace(tzinfo=ZoneInfo(zone))
+    if local.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != moment:
+        raise NonexistentTime(zone)
+    return local
+
+
 def _canonical_date(
     value: Cell, column_type: str, formats: tuple[str, ...], zone: str | None = None
 ) -> str | None:
@@ -808,7 +835,7 @@ def _canonical_date(
         text = _text(value)
         for fmt in formats:
             try:
-                moment = datetime.strptime(text, fmt)
+                moment = _parse(text, fmt)
                 break
             except ValueError:
                 continue
@@ -824,7 +851,7 @@ def _canonical_date(
                 else:
                     return None
     if column_type == "datetime" and moment.tzinfo is None and zone is not None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
+        moment = _localised(moment, zone)
     if column_type == "datetime" and moment.tzinfo is not None:
         return moment.isoformat(sep="T")
     return moment.strftime(_CANONICAL_DATE[column_type])
@@ -932,7 +959,17 @@ def _convert_cell(
                 return converted
         return _text(value)  # a month or financial year as written, checked by the import
     if column_type in DATE_TYPES and value is not None and _text(value) != "":
-        converted = _canonical_date(value, column_type, spec.dates.get(key, ()), spec.timezone)
+        try:
+            converted = _canonical_date(
+                value, column_type, spec.dates.get(key, ()), spec.timezone
+            )
+        except NonexistentTime:
+            mapped.failures[(row, key)] = (
+                _text(value),
+                f"a time that happened in {spec.timezone}: the clocks went forward that night, "
+                "so no clock there showed it",
+            )
+            return _text(value)
         if converted is not None:
             return converted
         formats = spec.dates.get(key)
