@@ -960,9 +960,7 @@ def _convert_cell(
         return _text(value)  # a month or financial year as written, checked by the import
     if column_type in DATE_TYPES and value is not None and _text(value) != "":
         try:
-            converted = _canonical_date(
-                value, column_type, spec.dates.get(key, ()), spec.timezone
-            )
+            converted = _canonical_date(value, column_type, spec.dates.get(key, ()), spec.timezone)
         except NonexistentTime:
             mapped.failures[(row, key)] = (
                 _text(value),
