@@ -182,6 +182,26 @@ def test_lsoas_resolve_to_their_places_and_unknown_ones_are_reported(run, write_
     ]
     malformed = with_code(result, "is not an LSOA code (E01")
     assert [(f["row"], f["value"]) for f in malformed] == [(3, "NOT-AN-LSOA")]
+    assert malformed[0]["message"].endswith(": stored with no place")  # a warning: kept
+
+
+def test_an_error_finding_does_not_say_the_row_is_stored(run, write_csv):
+    # In partners' files a malformed place is an error: the row is set aside, not stored.
+    path = write_csv(
+        "calls.csv",
+        ("incident_ref", "call_datetime", "incident_type", "lsoa_code", "latitude"),
+        [["A1", "2023-05-01 10:00", "Assault", "E0100828", ""],
+         ["A2", "2023-05-01 11:00", "Assault", "", "54.97"],
+         ["A3", "2023-05-01 12:00", "Assault", "", ""]],
+    )  # fmt: skip
+
+    result = run("ambulance-assaults", path)
+
+    assert result.rows["quarantined"] == 2
+    for row in (1, 2):
+        (finding,) = [f for f in result.findings if f["row"] == row]
+        assert finding["severity"] == "error"
+        assert "stored" not in finding["message"], finding
 
 
 def test_rows_outside_the_declared_period_are_errors(run, write_csv):

@@ -244,7 +244,7 @@ def _coordinates(severity: Severity) -> list[Check]:
             severity,
             None,
             "longitude must lie within −180…180 and latitude within −90…90, both given or "
-            "neither: not stored",
+            "neither" + (": the point is not stored" if severity == "warning" else ""),
         ),
         Check(
             "coordinates-outside-gb",
@@ -268,7 +268,8 @@ def _lsoa_check(severity: Severity) -> Check:
         "lsoa-malformed",
         severity,
         "lsoa_code",
-        "is not an LSOA code (E01 or W01 and six digits): stored with no place",
+        "is not an LSOA code (E01 or W01 and six digits)"
+        + (": stored with no place" if severity == "warning" else ""),
     )
 
 
