@@ -305,12 +305,100 @@ def test_ae_assault_times_are_read_as_utc_and_kept_in_london_time(run, write_csv
     assert first["assault_at"] == datetime(2023, 7, 1, 0, 30)  # BST: UTC + 1
     assert first["arrival_at"] == datetime(2023, 7, 1, 1, 10)
     assert (first["month"], first["hour"], first["weekday"]) == ("2023-07", 0, 6)  # a Saturday
-    assert first["assault_location_description"] == "The Crown"
+    # Named once only in the import: too rare to be aggregate-safe (contracts.md 2.1).
+    assert first["assault_location_description"] is None
     assert "assault_method_description" not in first  # free text is never stored
     assert second["assault_at"] == datetime(2023, 12, 1, 21, 5)  # GMT: as given
     assert second["assault_location_description"] is None
     personal = with_code(result, "personal details")
     assert [(f["row"], f["value"]) for f in personal] == [(2, None)]
+
+
+AE = (
+    "site_code", "assault_datetime", "assault_method", "assault_location_type",
+    "assault_location_description",
+)  # fmt: skip
+
+
+def ae_rows(descriptions):
+    return [
+        ["RX1", f"2023-05-{1 + i % 28:02d}T{i % 24:02d}:30:00Z", "04", "04", text]
+        for i, text in enumerate(descriptions)
+    ]
+
+
+PERSONAL = [
+    "DOB 01/02/2005",
+    "home of Jane Doe",
+    "Mr Smith's flat",
+    "Mrs Patel\u2019s house",
+    "Apartment 3",
+    "Flat B",
+    "Room 12",
+    "her home",
+    "Dr Jones",
+    "born 2005",
+    "outside 7 Mill Lane",
+]
+
+
+def test_ae_descriptions_are_kept_only_when_repeated_and_impersonal(run, write_csv):
+    # Every personal description three times, so that only the pattern can rule it out; venues
+    # repeated (in any case and spacing) are kept; descriptions given once or twice are not.
+    descriptions = [text for text in PERSONAL for _ in range(3)]
+    descriptions += ["outside The Gate nightclub", "Outside  the gate NIGHTCLUB"]
+    descriptions += ["outside the Gate nightclub", "A6 near junction 3"] * 3
+    descriptions += ["outside Jane Doe's", "The Crown", "The Crown", ""]
+    path = write_csv("ae.csv", AE, ae_rows(descriptions))
+
+    result = run("ae-assaults", path)
+
+    assert result.status == "completed"
+    assert result.rows["stored"] == len(descriptions)
+    stored = [r["assault_location_description"] for r in rows_of(result)]
+    assert {s for s in stored if s is not None} == {
+        "outside The Gate nightclub",
+        "Outside  the gate NIGHTCLUB",
+        "outside the Gate nightclub",
+        "A6 near junction 3",
+    }
+    assert stored.count("A6 near junction 3") == 3
+    personal = with_code(result, "personal details")
+    flagged = [f for f in personal if f["row"] is not None]
+    assert [f["row"] for f in flagged] == list(range(1, 21))  # the first 20 are listed
+    rare = with_code(result, "aggregate-safe")
+    first_rare = len(PERSONAL) * 3 + 9  # "outside Jane Doe's"
+    assert [(f["severity"], f["file"], f["row"], f["value"]) for f in rare] == [
+        ("warning", "ae.csv", first_rare, None)
+    ]
+    assert "3 assault_location_description value(s) not stored" in rare[0]["message"]
+    shown = " ".join(str(f["value"]) + f["message"] for f in result.findings)
+    for name in ("Jane", "Crown", "Smith"):
+        assert name not in shown
+    # Nothing personal anywhere in the stored file, not even in its metadata or statistics.
+    data = result.path.read_bytes()
+    for text in [*PERSONAL, "outside Jane Doe's", "The Crown"]:
+        assert text.encode() not in data
+
+
+def test_ae_descriptions_are_counted_over_the_whole_import_and_reported_per_file(run, write_csv):
+    one = write_csv("a/one.csv", AE, ae_rows(["The Bigg Market", "The Bigg Market", "Quayside"]))
+    two = write_csv("b/two.csv", AE, ae_rows(["Quay side", "the bigg market", "Jesmond Dene"]))
+
+    result = run("ae-assaults", one, two)
+
+    assert result.status == "completed"
+    stored = {
+        (r["source_file"], r["row_number"]): r["assault_location_description"]
+        for r in pq.read_table(result.path).to_pylist()
+    }
+    kept = {key for key, text in stored.items() if text is not None}
+    assert kept == {("one.csv", 1), ("one.csv", 2), ("two.csv", 2)}
+    rare = with_code(result, "aggregate-safe")
+    assert sorted((f["file"], f["row"], f["value"], f["message"][:2]) for f in rare) == [
+        ("one.csv", 3, None, "1 "),  # Quayside
+        ("two.csv", 1, None, "2 "),  # Quay side, Jesmond Dene
+    ]
 
 
 def test_ambulance_calls_just_before_midnight_utc_fall_in_the_next_london_month(run, write_csv):

@@ -93,7 +93,9 @@ def test_free_text_that_may_be_personal_is_documented_as_not_stored():
     rows = {r["column"]: r for r in describe("ae-assaults")}
 
     assert rows["assault_method_description"]["stored"] == "no (dropped at import)"
-    assert rows["assault_location_description"]["stored"] == "yes, with personal details removed"
+    assert rows["assault_location_description"]["stored"] == (
+        "only in aggregate-safe form (repeated, no personal details)"
+    )
 
 
 def test_an_unknown_kind_is_a_key_error():

@@ -31,7 +31,7 @@ from svduty.datasets.areas import name_key
 from svduty.datasets.contracts import Contract, load
 from svduty.datasets.readers import CsvSource
 from svduty.datasets.stored import KIND_TABLE, sql_literal
-from svduty.datasets.validation import PERSONAL_TEXT, Check, Severity
+from svduty.datasets.validation import PERSONAL_TEXT, SAFE_NUMBERS, Check, Severity
 
 MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
 LSOA_PATTERN = r"[EW]01[0-9]{6}"
@@ -106,6 +106,10 @@ class Adapter:
     formula_columns: tuple[str, ...] = ()  # stored text columns checked for formulas
     renamed: Mapping[str, str] = field(default_factory=dict)  # stored column → contract key
     month_files: bool = False  # each file holds one published month, named by it (police.uk)
+    # Stored free-text columns kept only in aggregate-safe form (contracts.md 2.1): a value is
+    # kept only when the same text (``columns.normalised_text``) is stored in at least
+    # ``AGGREGATE_SAFE_ROWS`` rows of the import; the rest are blanked when the import is stored.
+    aggregate_text: tuple[str, ...] = ()
 
     def key_of(self, column: str) -> str:
         """The contract key behind a stored column."""
@@ -154,6 +158,13 @@ def _whole(t: str, low: int, high: int, sql_type: str) -> str:
         f"CASE WHEN {t} = trunc({t}) AND {t} BETWEEN {low} AND {high} "
         f"THEN CAST({t} AS {sql_type}) END"
     )
+
+
+def _personal(r: str) -> str:
+    """True where free text may hold personal details (``PERSONAL_TEXT``, once road and junction
+    numbers are taken out)."""
+    without_roads = f"regexp_replace(lower({r}), {sql_literal(SAFE_NUMBERS)}, ' ', 'g')"
+    return f"coalesce(regexp_matches({without_roads}, {sql_literal(PERSONAL_TEXT)}), FALSE)"
 
 
 def _hmac(label: str, r: str, key: bytes) -> str:
@@ -1047,8 +1058,7 @@ def _ae_assaults(ctx: Context) -> Adapter:
         "t_arrival_datetime": _moment("r_arrival_datetime"),
         "t_assault_datetime": _moment("r_assault_datetime"),
         "t_age": _number("r_age"),
-        "t_personal": "coalesce(regexp_matches(r_assault_location_description, "
-        f"{sql_literal(PERSONAL_TEXT)}), FALSE)",
+        "t_personal": _personal("r_assault_location_description"),
     }
     checks = [
         *_generic(),
@@ -1068,8 +1078,10 @@ def _ae_assaults(ctx: Context) -> Adapter:
             "location-description-personal",
             "warning",
             "assault_location_description",
-            "assault_location_description looks like it holds personal details (a postcode, "
-            "house number, telephone number or e-mail address): not stored",
+            "assault_location_description looks like it may hold personal details (a number "
+            "other than a road or junction number — such as a postcode, house, flat or telephone "
+            "number or a date —, an e-mail address, a date of birth, a title and name, or "
+            "someone's home): not stored",
             "t_personal",
             withhold_value=True,
         ),
@@ -1104,6 +1116,7 @@ def _ae_assaults(ctx: Context) -> Adapter:
         value_maps=(MONTH_TO_YEAR,),
         category="assault_method",
         formula_columns=tuple(texts),
+        aggregate_text=("assault_location_description",),
     )
 
 

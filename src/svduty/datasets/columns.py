@@ -165,3 +165,31 @@ def conform(array: Any, target: pa.DataType) -> Any:
     if pa.types.is_dictionary(array.type):
         return array.cast(target)
     return array.cast(target)
+
+
+def normalised_text(array: Any) -> Any:
+    """Free text in the form in which equal descriptions are counted: lower case, every run of
+    white space one space, trimmed (nulls stay null)."""
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(pa.string())
+    text = pc.utf8_lower(array)
+    text = pc.replace_substring_regex(text, pattern=r"\s+", replacement=" ")
+    return pc.utf8_trim_whitespace(text)
+
+
+def text_counts(array: Any) -> pa.Table:
+    """How many rows hold each non-null normalised text: a table of ``text`` and ``rows``."""
+    counts = pc.value_counts(pc.drop_null(normalised_text(array)))
+    return pa.table(
+        {"text": counts.field("values"), "rows": counts.field("counts").cast(pa.int64())}
+    )
+
+
+def texts_of_at_least(counts: list[pa.Table], rows: int) -> tuple[pa.Array, bool]:
+    """The texts counted in ``rows`` rows or more over all ``counts`` (``text_counts``), and
+    whether any text was counted fewer times."""
+    if not counts:
+        return pa.array([], pa.string()), False
+    total = pa.concat_tables(counts).group_by("text").aggregate([("rows", "sum")])
+    often = pc.greater_equal(total["rows_sum"], rows)
+    return total["text"].filter(often).combine_chunks(), not pc.all(often).as_py()

@@ -69,6 +69,7 @@ from svduty.datasets.contracts import load
 from svduty.datasets.readers import CsvSource, FileProblem, InputFile
 from svduty.datasets.stored import KIND_TABLE, TABLES
 from svduty.datasets.validation import (
+    AGGREGATE_SAFE_ROWS,
     Check,
     Findings,
     finding,
@@ -637,6 +638,8 @@ class _Importer:
         self.read = 0
         self.breakdown: Counter[tuple[Any, Any]] = Counter()
         self.keys: list[tuple[np.ndarray, np.ndarray, int]] = []
+        # aggregate_text columns: how many stored rows hold each normalised text, per batch
+        self.text_counts: dict[str, list[pa.Table]] = {n: [] for n in self.adapter.aggregate_text}
         self.no_location = 0
         self.outside_force = 0
         self.in_split_districts: Counter[str] = Counter()  # district → rows given no CSP
@@ -825,6 +828,8 @@ class _Importer:
         out = pa.Table.from_arrays(arrays, schema=self.write_schema)
         if keep is not None:
             out = out.filter(keep)
+        for name in adapter.aggregate_text:
+            self.text_counts[name].append(columns.text_counts(out[name]))
         self.sink.write(out)
         return offset + n
 
@@ -1240,7 +1245,16 @@ class _Importer:
             result.repeated = repeated
             return result
         dropped: list[pa.Table] = []
-        path = self.sink.commit(exclude=repeat_errors, dropped=dropped)
+        keep_texts: dict[str, pa.Array] = {}
+        for name, counts in self.text_counts.items():
+            kept, some_rare = columns.texts_of_at_least(counts, AGGREGATE_SAFE_ROWS)
+            if some_rare:
+                keep_texts[name] = kept
+        blanked: dict[tuple[str, str], tuple[int, int]] = {}
+        path = self.sink.commit(
+            exclude=repeat_errors, dropped=dropped, keep_texts=keep_texts, blanked=blanked
+        )
+        all_findings.extend(self._blanked_findings(blanked))
         for rows in dropped:  # counted while reading, found bad only at the end: not stored
             periods = rows[self.adapter.period].to_pylist()
             categories = stored_categories(self.adapter, rows)
@@ -1268,6 +1282,29 @@ class _Importer:
             repeated=repeated,
             covered=self._covered(),
         )
+
+    def _blanked_findings(
+        self, blanked: dict[tuple[str, str], tuple[int, int]]
+    ) -> list[dict[str, Any]]:
+        """One warning per file and free-text column for the descriptions not stored because
+        they were too rare to be aggregate-safe. The text itself is never shown."""
+        out = []
+        for (name, file), (count, first) in sorted(blanked.items()):
+            key = self.adapter.key_of(name)
+            out.append(
+                finding(
+                    severity="warning", file=file, row=first,
+                    column=self._header_by_name(file, key) or key, value=None,
+                    message=(
+                        f"{count:,} {key} value(s) not stored: free text is kept only in "
+                        f"aggregate-safe form, when the same text occurs in at least "
+                        f"{AGGREGATE_SAFE_ROWS} rows of the import (as a named venue does), so "
+                        f"that no description can single out a person; row {first:,} is the "
+                        "first of them (the text is not shown)"
+                    ),
+                )
+            )  # fmt: skip
+        return out
 
     def _breakdown(self) -> list[dict[str, Any]]:
         rows = [

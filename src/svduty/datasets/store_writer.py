@@ -13,13 +13,15 @@ import contextlib
 import ctypes
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from svduty.datasets import columns
 
 ROW_GROUP_ROWS = 1 << 18  # rows per Parquet row group (small files' batches are gathered)
 # Record-level tables are written in date order within each gathered group, in row groups of
@@ -212,24 +214,36 @@ class ParquetSink:
             self.file.close()
 
     def commit(
-        self, *, exclude: set[tuple[str, int]] | None = None, dropped: list[pa.Table] | None = None
+        self,
+        *,
+        exclude: set[tuple[str, int]] | None = None,
+        dropped: list[pa.Table] | None = None,
+        keep_texts: Mapping[str, pa.Array] | None = None,
+        blanked: dict[tuple[str, str], tuple[int, int]] | None = None,
     ) -> Path:
-        """Drop ``exclude``d rows (appended to ``dropped``, when given), flush the file to disk
-        and rename it into place."""
+        """Drop ``exclude``d rows (appended to ``dropped``, when given) and blank the free text
+        of each column in ``keep_texts`` whose normalised form is not among its values (counted
+        into ``blanked``: (column, source file) → (cells blanked, first row)), flush the file to
+        disk and rename it into place."""
         self.complete()
-        if exclude:
-            gone = self._rewrite_without(exclude)
+        if exclude or keep_texts:
+            gone, blanks = self._rewrite(exclude or set(), keep_texts or {})
             if dropped is not None:
                 dropped.extend(gone)
+            if blanked is not None:
+                blanked.update(blanks)
         with self.tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(self.tmp, self.final)
         _fsync_folder(self.folder)
         return self.final
 
-    def _rewrite_without(self, exclude: set[tuple[str, int]]) -> list[pa.Table]:
-        """Drop rows found bad only at the end (repeated identifiers): a rare, second pass.
-        The rows dropped come back."""
+    def _rewrite(
+        self, exclude: set[tuple[str, int]], keep_texts: Mapping[str, pa.Array]
+    ) -> tuple[list[pa.Table], dict[tuple[str, str], tuple[int, int]]]:
+        """A rare second pass: drop rows found bad only at the end (repeated identifiers), and
+        blank free text found not aggregate-safe only once the whole import was counted. The
+        rows dropped come back, with what was blanked."""
         again = self.tmp.with_suffix(".tmp2")
         source = pq.ParquetFile(self.tmp)
         schema = source.schema_arrow
@@ -237,6 +251,7 @@ class ParquetSink:
         for file, row in exclude:
             by_file.setdefault(file, []).append(row)
         dropped: list[pa.Table] = []
+        blanked: dict[tuple[str, str], tuple[int, int]] = {}
         with self._writer(again, schema) as writer:
             for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
                 table = pa.Table.from_batches([batch], schema)
@@ -250,12 +265,27 @@ class ParquetSink:
                             pc.is_in(table["row_number"], value_set=pa.array(rows, pa.int64())),
                         ),
                     )
-                writer.write_table(table.filter(pc.invert(gone)).cast(schema))
                 if pc.any(gone).as_py():
                     dropped.append(table.filter(gone))
+                table = table.filter(pc.invert(gone))
+                for name, kept in keep_texts.items():
+                    column = table[name]
+                    blank = pc.and_(
+                        column.is_valid(),
+                        pc.invert(pc.is_in(columns.normalised_text(column), value_set=kept)),
+                    )
+                    if not pc.any(blank).as_py():
+                        continue
+                    _count_blanks(blanked, name, table.filter(blank))
+                    index = table.schema.get_field_index(name)
+                    empty = pa.nulls(table.num_rows, column.type)
+                    table = table.set_column(
+                        index, table.schema.field(index), pc.if_else(blank, empty, column)
+                    )
+                writer.write_table(table.cast(schema))
         source.close()
         os.replace(again, self.tmp)
-        return dropped
+        return dropped, blanked
 
     def abort(self) -> None:
         for future in self.in_flight:
@@ -277,6 +307,30 @@ class ParquetSink:
                 folder.rmdir()
             except OSError:
                 break
+
+
+def _count_blanks(
+    blanked: dict[tuple[str, str], tuple[int, int]], name: str, rows: pa.Table
+) -> None:
+    """Add the rows whose ``name`` was blanked to ``blanked``, by source file."""
+    files = rows["source_file"]
+    if pa.types.is_dictionary(files.type):
+        files = files.cast(pa.string())
+    grouped = (
+        pa.table({"source_file": files, "row_number": rows["row_number"]})
+        .group_by("source_file")
+        .aggregate([("row_number", "count"), ("row_number", "min")])
+    )
+    for file, count, first in zip(
+        grouped["source_file"].to_pylist(),
+        grouped["row_number_count"].to_pylist(),
+        grouped["row_number_min"].to_pylist(),
+        strict=True,
+    ):
+        before = blanked.get((name, file))
+        if before is not None:
+            count, first = count + before[0], min(first, before[1])
+        blanked[(name, file)] = (count, first)
 
 
 def _kernel_writeback() -> Callable[[int], None] | None:

@@ -34,15 +34,27 @@ VALUE_CHARS = 120  # a finding's value is cut to this length
 FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
-# Text that looks like personal details: a full postcode, an e-mail address, a telephone or other
-# long number, a house number before a street, a flat number.
+# Free text that may hold personal details (contracts.md 2.1: kept only in aggregate-safe form).
+# A description is kept only when it passes both tests: it matches none of PERSONAL_TEXT once the
+# SAFE_NUMBERS are taken out of it (so any other digit rules it out: a postcode, a house, flat or
+# room number, a telephone number, a date), and the same text (in lower case, spaces collapsed)
+# occurs in at least AGGREGATE_SAFE_ROWS rows of the import, as a named venue does. Both tests run
+# in bulk (SQL and Arrow), never row by row in Python.
+AGGREGATE_SAFE_ROWS = 3
+# Numbers that name a public place, not a person: road numbers (A6, M1, B1234, A1(M)) and motorway
+# junctions (J3, junction 3). Matched on lower-cased text and taken out before PERSONAL_TEXT.
+SAFE_NUMBERS = r"\b([abm]\d{1,4}(\(m\))?|j\d{1,2}|junction\s+\d{1,2})\b"
+_DWELLING = r"(flat|house|home|room|bedroom|address|residence|bedsit|caravan)"
 PERSONAL_TEXT = (
-    r"(?i)(\b[a-z]{1,2}[0-9][0-9a-z]?\s*[0-9][a-z]{2}\b"
-    r"|[^@\s]+@[^@\s]+\.[a-z]{2,}"
-    r"|\d[\d \-]{5,}\d"
-    r"|\b\d+[a-z]?,?\s+([a-z]+\s+){0,3}(road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way"
-    r"|crescent|court|ct|place|terrace|grove|gardens|walk|row|hill|mews|square|parade)\b"
-    r"|\bflat\s+\d)"
+    r"(?i)(\d"  # any digit left: postcodes, house/flat/room numbers, telephones, dates
+    r"|[^@\s]+@[^@\s]+\.[a-z]{2,}"  # an e-mail address
+    r"|\b(dob|d\.o\.b|date\s+of\s+birth|born|birthday|aged)\b"  # a date of birth, an age
+    r"|\b(mr|mrs|ms|miss|mx|dr)\.?\s+[a-z]"  # a title and a name
+    "|[a-z]['\u2019]s\\s+" + _DWELLING + r"\b"  # a possessive: Mr Smith's flat, Jane's house
+    r"|\b(his|her|their|my|your|our|own|mum|mums|dad|dads)\s+" + _DWELLING + r"\b"
+    r"|\b(home|house|flat|address|residence)\s+of\b"  # home of Jane Doe
+    r"|\bhome\s+address\b"
+    r"|\b(flat|apartment|apt|room|unit|block|bedsit)\.?\s+[a-z]\b)"  # Flat B, Apartment C
 )
 
 

@@ -184,7 +184,7 @@ _STORED_WORDS = {
     "yes": "yes",
     "pseudonymised": "as a keyed-hash pseudonym",
     "no": "no (dropped at import)",
-    "aggregate-safe": "yes, with personal details removed",
+    "aggregate-safe": "only in aggregate-safe form (repeated, no personal details)",
 }
 
 
