@@ -132,6 +132,65 @@ def test_local_definition_measures_and_sex_cohorts_use_the_assessments_sources(
     assert pick(everyone, "ae_all")["current_rate"] == 6.0  # 6 per 100,000
 
 
+X99_LOCAL = {"id": "x99_local", "title": "X99 (local copy)", "source": "hospital_admissions",
+             "definition": [{"cause_codes": ["X99"], "first_episodes_only": True}]}  # fmt: skip
+
+
+def episode(**fields: Any) -> dict[str, Any]:
+    row = {"admission_date": date(2023, 6, 2), "episode_end_date": date(2023, 6, 3),
+           "is_first_episode": True, "cause_codes": ["X99.9"], "age": 23, "sex": "M",
+           "lsoa_code": "E01000001", "csp_code": NORTH}  # fmt: skip
+    return row | fields
+
+
+def test_a_year_whose_source_has_no_rows_at_all_has_no_figure_not_zero(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # Hospital data for 2023/24 only: two X99 episodes in Northton, one with no location.
+    insert(con, "hospital_admissions",
+           [episode(), episode(sex="F"), episode(csp_code=None, lsoa_code=None)])  # fmt: skip
+    under_25 = X99_LOCAL | {"id": "x99_u25", "cohort": {"max_age": 24}}
+    rows = compute(con, X99_LOCAL, under_25)
+    for area in (PFA, NORTH, SOUTH):
+        row = pick(rows, "x99_local", area)
+        assert (row["baseline_count"], row["no_data"]) == (None, ["baseline"])
+        assert row["volume_change"] is row["percent_change"] is row["p_value"] is None
+        assert row["note"] == (
+            "No hospital admissions data has been imported for 2019/20, so there is no figure "
+            "for it and no change is given."
+        )
+        assert row["unknown_age"] == {"baseline": None, "current": 0}
+    whole = pick(rows, "x99_local")
+    assert whole["current_count"] == 3
+    assert whole["location_unknown"] == {"baseline": None, "current": 1}
+    assert whole["located_outside"] == {"baseline": None, "current": 0}
+    assert pick(rows, "x99_local", NORTH)["current_count"] == 2
+    assert pick(rows, "x99_local", SOUTH)["current_count"] == 0
+    assert pick(rows, "x99_u25")["current_count"] == 3
+    assert pick(rows, "x99_u25")["baseline_count"] is None
+    # In public too: no figure, not a suppressed one.
+    public = pick(apply_to_measures(rows), "x99_local")
+    assert (public["baseline_count"], public["no_data"]) == (None, ["baseline"])
+    # A year with hospital data but none of it X99 is 0: none happened.
+    baseline_stab = episode(admission_date=date(2019, 6, 2), episode_end_date=None)
+    insert(con, "hospital_admissions", [baseline_stab | {"cause_codes": ["S21.1"]}])
+    whole = pick(compute(con, X99_LOCAL), "x99_local")
+    assert (whole["baseline_count"], whole["current_count"], whole["no_data"]) == (0, 3, [])
+    assert whole["volume_change"] == 3
+
+
+def test_a_local_measure_over_a_source_never_imported_has_no_figure_for_either_year(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    row = pick(compute(con, AE_WOMEN), "ae_women")
+    assert (row["baseline_count"], row["current_count"]) == (None, None)
+    assert row["no_data"] == ["baseline", "current"]
+    assert (
+        "No A&E assault attendances data (ae-assaults) has been imported for 2019/20 or 2023/24"
+        in row["note"]
+    )
+
+
 def test_aggregate_measures_prefer_whole_years_and_leave_suppressed_or_absent_years_unknown(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

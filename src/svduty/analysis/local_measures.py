@@ -25,7 +25,9 @@ The measures are declarative data, validated by a JSON Schema and versioned (the
 ``definition`` is ``"local"`` (the partnership's local definition for that source) or clauses in
 the local definition's own syntax for that table (``svduty.analysis.definitions``). A cohort's
 ages are the victim's (police) or the person's; rows of unknown age are left out of an
-age-limited cohort and their number reported as ``unknown_age``. Aggregate counts are summed
+age-limited cohort and their number reported as ``unknown_age``. A year in which the source has
+no stored row at all has no figure (``None``, with ``no_data`` and a note, as the success measures
+say: ``measures._without_missing_years``), not 0. Aggregate counts are summed
 over the area's rows for each financial year (financial-year rows when the supplier gave them,
 else the months); a cell the supplier suppressed leaves the year's count unknown (None).
 """
@@ -388,6 +390,12 @@ def compute_local_measures(
                 )  # fmt: skip
             continue
         grouped = _record_counts(con, measure, rule, years)
+        # A year the source has no row in at all is no figure (null), not 0: as the success
+        # measures say, with the same note and ``no_data``.
+        seen = measures._years_with_rows(
+            con, measure.source, years, dated=str(sna.SOURCES[measure.source].date_sql)
+        )
+        missing = {measure.source: [y for y in years if y not in seen]}
 
         def in_csp(code: str) -> Any:
             return lambda csp, none: csp == code
@@ -412,8 +420,11 @@ def compute_local_measures(
                 if is_partnership and csps else None
             )  # fmt: skip
             rows.append(
-                _row(measure, code, name, level, tallies[0], tallies[1], unknown,
-                     location_unknown, located_outside, populations, years, definition)
+                measures._without_missing_years(
+                    _row(measure, code, name, level, tallies[0], tallies[1], unknown,
+                         location_unknown, located_outside, populations, years, definition),
+                    years, missing, table=measure.source,
+                )
             )  # fmt: skip
     return rows
 

@@ -455,6 +455,9 @@ _SOURCE_OF = {
 _SOURCE_WORDS = {
     "hospital_admissions": "hospital admissions data",
     "police_crime": "police-recorded crime data (police-crime)",
+    # Sources of the partnership's local measures (svduty.analysis.local_measures).
+    "ae_assaults": "A&E assault attendances data (ae-assaults)",
+    "ambulance_assaults": "ambulance assault call-outs data (ambulance-assaults)",
 }
 # The rows a row's counts leave out or take in without a cohort or place, by period.
 BREAKDOWN_KEYS = ("unknown_age", "location_unknown", "located_outside")
@@ -471,11 +474,12 @@ _DATED_BY = {
 
 
 def _years_with_rows(
-    con: duckdb.DuckDBPyConnection, table: str, years: tuple[str, str]
+    con: duckdb.DuckDBPyConnection, table: str, years: tuple[str, str], dated: str | None = None
 ) -> set[str]:
     """Which of the years the table has any stored row in (whatever it counts); each looked
-    for with LIMIT 1, so a scan stops at the first row found."""
-    dated = _DATED_BY[table]
+    for with LIMIT 1, so a scan stops at the first row found. ``dated`` is the DATE expression
+    dating a row (by default the success measures' own for the table)."""
+    dated = dated or _DATED_BY[table]
     parts = [
         f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {dated} BETWEEN ? AND ? LIMIT 1))"  # noqa: S608 - our own table and column
         for _year in years
@@ -488,11 +492,15 @@ def _years_with_rows(
 
 
 def _without_missing_years(
-    row: dict[str, Any], years: tuple[str, str], missing: Mapping[str, list[str]]
+    row: dict[str, Any],
+    years: tuple[str, str],
+    missing: Mapping[str, list[str]],
+    table: str | None = None,
 ) -> dict[str, Any]:
     """A row whose source had no rows at all in a year: no count for that year (not 0, which
-    would read as none happening), nothing worked out from it, and a note saying why."""
-    table = _SOURCE_OF[row["measure"]]
+    would read as none happening), nothing worked out from it, and a note saying why. ``table``
+    is the row's source (by default the Home Office measure's own)."""
+    table = table or _SOURCE_OF[row["measure"]]
     absent = [y for y in years if y in (missing.get(table) or [])]
     row["no_data"] = [period for y, period in zip(years, ("baseline", "current"), strict=True)
                       if y in absent]  # fmt: skip
