@@ -179,6 +179,43 @@ def test_a_year_whose_source_has_no_rows_at_all_has_no_figure_not_zero(
     assert whole["volume_change"] == 3
 
 
+def test_a_sex_cohort_reads_letters_words_and_nhs_codes_in_every_source(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # HES codes sex 1 male, 2 female, 0 not known, 9 not specified; others send F/M or words.
+    insert(con, "hospital_admissions",
+           [episode(sex="2"), episode(sex=" 2 "), episode(sex="F"), episode(sex="female"),
+            episode(sex="1"), episode(sex="M"), episode(sex="0"), episode(sex="9"),
+            episode(sex=None), episode(sex="X")])  # fmt: skip
+    women = X99_LOCAL | {"id": "x99_women", "cohort": {"sex": "F"}}
+    men = X99_LOCAL | {"id": "x99_men", "cohort": {"sex": "M"}}
+    rows = compute(con, women, men, X99_LOCAL)
+    assert pick(rows, "x99_women")["current_count"] == 4  # 2, " 2 ", F, female
+    assert pick(rows, "x99_men")["current_count"] == 2  # 1, M
+    assert pick(rows, "x99_local")["current_count"] == 10
+    current = datetime(2023, 7, 1, 22)
+    place = {"csp_code": NORTH, "lsoa_code": "E01000001"}
+    insert(con, "ae_assaults",
+           [place | {"assault_at": current, "assault_method": "blunt", "sex": sex}
+            for sex in ("2", "f", "1")])  # fmt: skip
+    insert(con, "ambulance_assaults",
+           [place | {"call_at": current, "incident_type": "assault", "sex": sex}
+            for sex in ("2", "Female", "m", "9")])  # fmt: skip
+    insert(
+        con,
+        "police_crime",
+        [robbery(recorded_date=current.date(), victim_sex=sex) for sex in ("2", "F", "1")],
+    )
+    ambulance_women = {"id": "amb_women", "title": "Ambulance, women",
+                       "source": "ambulance_assaults", "definition": "local",
+                       "cohort": {"sex": "F"}}  # fmt: skip
+    police_women = YOUTH_KNIFE_ROBBERY | {"id": "police_women", "cohort": {"sex": "F"}}
+    rows = compute(con, AE_WOMEN, ambulance_women, police_women)
+    assert pick(rows, "ae_women")["current_count"] == 2
+    assert pick(rows, "amb_women")["current_count"] == 2
+    assert pick(rows, "police_women")["current_count"] == 2
+
+
 def test_a_local_measure_over_a_source_never_imported_has_no_figure_for_either_year(
     con: duckdb.DuckDBPyConnection,
 ) -> None:

@@ -533,6 +533,22 @@ def test_text_breakdowns_add_up_whatever_else_the_rows_share_and_label_any_text_
     assert (sex["Female"]["count"], sex["Male"]["count"], sex[TOTAL]["count"]) == (4, 1, 5)
 
 
+def test_people_by_sex_read_nhs_sex_codes_as_well_as_letters_and_words(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # HES codes sex 1 male, 2 female, 0 not known, 9 not specified.
+    codes = ("2", "2", "F", "1", "male", "0", "9", None, "X")
+    insert(con, "hospital_admissions", [episode(sex=code) for code in codes])
+    insert(con, "police_crime", [crime(victim_sex="2"), crime(victim_sex="1"), crime()])
+    found = people(con, rule=DEFAULT_RULE, area=TESTSHIRE, period=FY_2019)
+    hospital = by(find(found, "people.sex.hospital_admissions"), "value")
+    assert {v: r["count"] for v, r in hospital.items()} == {
+        "Female": 3, "Male": 2, "Other": 1, "Unknown": 3, TOTAL: 9
+    }  # fmt: skip
+    police = by(find(found, "people.sex.police_crime"), "value")
+    assert (police["Female"]["count"], police["Male"]["count"]) == (2, 1)
+
+
 # --- Times --------------------------------------------------------------------------------------
 
 

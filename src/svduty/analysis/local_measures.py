@@ -264,8 +264,9 @@ def _record_counts(
     unknown = f"({age} IS NULL OR {age} < 0)" if measure.has_age_limit else "FALSE"
     where = [condition]
     if measure.sex:
-        where.append(f"upper(left(trim({source.sex}), 1)) = ?")
-        params = [*params, measure.sex]
+        # Read as the assessment's people-by-sex tables read it (F, Female or NHS code 2; M…).
+        where.append(f"{sna.sex_sql(str(source.sex))} = ?")
+        params = [*params, {"F": "Female", "M": "Male"}[measure.sex]]
     year_case = " ".join(f"WHEN {date_sql} BETWEEN ? AND ? THEN ?" for _ in years)
     case_params: list[object] = []
     for year in years:

@@ -96,6 +96,7 @@ __all__ = [
     "places",
     "public_assessment",
     "public_version",
+    "sex_sql",
     "source_filter",
     "times",
     "trends",
@@ -440,7 +441,7 @@ def _breakdowns(table: str) -> list[tuple[str, str, str, Callable[[str], str], l
         wanted.append(("age", "Age band", source.age, _age_band_sql,
                        [b[0] for b in AGE_BANDS] + [AGE_UNKNOWN]))  # fmt: skip
     if source.sex:
-        wanted.append(("sex", "Sex", source.sex, _sex_sql, ["Female", "Male", "Other", "Unknown"]))
+        wanted.append(("sex", "Sex", source.sex, sex_sql, ["Female", "Male", "Other", "Unknown"]))
     return wanted + _EXTRAS.get(table, [])
 
 
@@ -1673,12 +1674,26 @@ def _age_band_sql(column: str) -> str:
     return f"CASE {cases} ELSE '{AGE_UNKNOWN}' END"
 
 
-def _sex_sql(column: str) -> str:
+# How a sex column's values are read, whichever way the supplier codes them: letters or words
+# (any case), or the NHS's numbers (HES SEX, as hospital data are often sent: 1 male, 2 female,
+# 0 not known, 9 not specified). Anything else is "Other".
+SEX_UNKNOWN_CODES = ("", "U", "UNKNOWN", "NOT KNOWN", "NK", "0", "9")
+SEX_MALE_CODES = ("M", "MALE", "1")
+SEX_FEMALE_CODES = ("F", "FEMALE", "2")
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def sex_sql(column: str) -> str:
+    """The SQL labelling a sex column's value 'Female', 'Male', 'Unknown' or 'Other' (the one
+    reading of sex codes, shared by the people-by-sex tables and local measures' sex cohorts)."""
     value = f"upper(trim({column}))"
     return (
-        f"CASE WHEN {column} IS NULL OR {value} IN ('', 'U', 'UNKNOWN', 'NOT KNOWN', 'NK') "
-        f"THEN 'Unknown' WHEN {value} IN ('M', 'MALE') THEN 'Male' "
-        f"WHEN {value} IN ('F', 'FEMALE') THEN 'Female' ELSE 'Other' END"
+        f"CASE WHEN {column} IS NULL OR {value} IN ({_sql_list(SEX_UNKNOWN_CODES)}) "
+        f"THEN 'Unknown' WHEN {value} IN ({_sql_list(SEX_MALE_CODES)}) THEN 'Male' "
+        f"WHEN {value} IN ({_sql_list(SEX_FEMALE_CODES)}) THEN 'Female' ELSE 'Other' END"
     )
 
 
@@ -1720,11 +1735,11 @@ def _sex(value: Value) -> str | None:
     key = _trimmed_upper(value)
     if key is None:
         return None
-    if key in ("", "U", "UNKNOWN", "NOT KNOWN", "NK"):
+    if key in SEX_UNKNOWN_CODES:
         return "Unknown"
-    if key in ("M", "MALE"):
+    if key in SEX_MALE_CODES:
         return "Male"
-    return "Female" if key in ("F", "FEMALE") else "Other"
+    return "Female" if key in SEX_FEMALE_CODES else "Other"
 
 
 def _flag(value: Value) -> str | None:
@@ -1746,7 +1761,7 @@ def _text(value: Value) -> str | None:
 
 _IN_PYTHON: dict[Callable[[str], str], Callable[[Value], str | None]] = {
     _age_band_sql: _age_band,
-    _sex_sql: _sex,
+    sex_sql: _sex,
     _flag_sql: _flag,
     _text_sql: _text,
 }
