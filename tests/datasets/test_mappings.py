@@ -231,6 +231,60 @@ def test_a_named_sheet_of_an_ods_workbook_is_read(partnership, tmp_path: Path) -
     assert record.rows["stored"] == 3
 
 
+def test_an_ods_cell_merged_down_over_data_rows_is_read_for_each_row_with_a_warning(
+    partnership, tmp_path: Path
+) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    # A title merged across the sheet; "Yes" merged over D3:D6 and an LSOA over F4:F6 (row 5,
+    # inside both, is blank: still skipped).
+    rows: list[list[Any]] = [
+        ["Force extract"],
+        SOURCE_HEADER,
+        ["05/04/2023", "CR-1", "8N", "Yes", 17, "X01000009"],
+        ["30/04/2023", "CR-2", "5D", None, None, "X01000009"],
+        [None] * 6,
+        ["01/05/2023", "CR-3", "34B", None, 42, None],
+    ]
+    spans = {(1, 0): {"numbercolumnsspanned": 6}}
+    spans[(3, 3)] = {"numberrowsspanned": 4}
+    spans[(4, 5)] = {"numberrowsspanned": 3}
+    covered = {(1, c) for c in range(1, 6)} | {(r, 3) for r in (4, 5, 6)} | {(5, 5), (6, 5)}
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Crimes")
+    for number, values in enumerate(rows, start=1):
+        row = TableRow()
+        for column in range(6):
+            value = values[column] if column < len(values) else None
+            if (number, column) in covered:
+                row.addElement(CoveredTableCell())
+                continue
+            cell = TableCell(valuetype="string", **spans.get((number, column), {}))
+            if value is not None:
+                cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        table.addElement(row)
+    doc.spreadsheet.addElement(table)
+    path = tmp_path / "force.ods"
+    doc.save(str(path))
+    record = apply_mapping(mapping=_mapping(partnership), paths=[path], by=None)
+    assert record.status == "completed", record.findings
+    stored = _stored_dicts(record)
+    assert [r["knife_flag"] for r in stored] == ["Y", "Y", "Y"]
+    assert [r["lsoa_code"] for r in stored] == ["X01000009", "X01000009", "X01000009"]
+    assert [r["victim_age"] for r in stored] == [17, None, 42]
+    warnings = [f for f in record.findings if f["severity"] == "warning"]
+    assert [(f["file"], f["row"], f["column"], f["value"]) for f in warnings] == [
+        ("force.ods", 1, "Knife Used?", "Yes"),
+        ("force.ods", 2, "LSOA", "X01000009"),
+    ]
+    assert "cells D3:D6 of sheet 'Crimes' are merged" in warnings[0]["message"]
+    assert "(data rows 1–3)" in warnings[0]["message"]
+    assert "cells F4:F6 of sheet 'Crimes'" in warnings[1]["message"]
+
+
 def _with_saved_results(path: Path, results: dict[str, str]) -> Path:
     """Give formula cells the results a spreadsheet program saves with them (openpyxl saves
     none): {"E3": '<v>17</v>', "D3": ' t="str"><v>Y</v>' …} as the cell's XML after its formula."""
@@ -252,6 +306,48 @@ def _with_saved_results(path: Path, results: dict[str, str]) -> Path:
         for name, data in parts.items():
             archive.writestr(name, data)
     return path
+
+
+def test_a_cell_merged_down_over_data_rows_is_read_for_each_row_with_a_warning(
+    partnership, tmp_path: Path
+) -> None:
+    # A merged title and a grouped header above the header row stay as they were; below it,
+    # "Yes" merged over D4:D6 and an LSOA over F5:F6 mean that value for each row they span.
+    rows = [list(r) for r in SOURCE_ROWS]
+    rows[1][3] = rows[2][3] = None
+    rows.insert(2, [None] * 6)  # a blank row inside the merges: still skipped
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Crimes"
+    sheet.append(["Force extract"])
+    sheet.append([None, None, None, None, "Victim"])
+    sheet.append(SOURCE_HEADER)
+    for row in rows:
+        sheet.append(row)
+    sheet.merge_cells("A1:F1")
+    sheet.merge_cells("E2:F2")
+    sheet.merge_cells("D4:D7")
+    sheet.merge_cells("F5:F7")
+    sheet.merge_cells("B8:C8")  # an empty merged range: nothing to read, nothing said
+    source = tmp_path / "force.xlsx"
+    book.save(source)
+    record = apply_mapping(mapping=_mapping(partnership), paths=[source], by=None)
+    assert record.status == "completed", record.findings
+    assert record.rows["stored"] == 3
+    stored = _stored_dicts(record)
+    assert [r["knife_flag"] for r in stored] == ["Y", "Y", "Y"]
+    assert [r["lsoa_code"] for r in stored] == ["X01000009", "X01000009", "X01000009"]
+    assert [r["victim_age"] for r in stored] == [17, None, 42]
+    warnings = [f for f in record.findings if f["severity"] == "warning"]
+    assert [(f["file"], f["row"], f["column"], f["value"]) for f in warnings] == [
+        ("force.xlsx", 1, "Knife Used?", "Yes"),
+        ("force.xlsx", 2, "LSOA", "X01000009"),
+    ]
+    assert "cells D4:D7 of sheet 'Crimes' are merged" in warnings[0]["message"]
+    assert "read for each row it spans (data rows 1–3)" in warnings[0]["message"]
+    assert "cells F5:F7 of sheet 'Crimes'" in warnings[1]["message"]
+    assert "(data rows 2–3)" in warnings[1]["message"]
 
 
 @pytest.mark.parametrize("policy", ["quarantine", "refuse"])

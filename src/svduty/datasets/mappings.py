@@ -32,6 +32,7 @@ refuse), never a silent drop, and the finding says what the mapping expected.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import shutil
 import tempfile
@@ -81,6 +82,7 @@ constants:
 """
 HEADER_SEARCH_ROWS = 30  # the header row may follow a few title rows
 UNCALCULATED_LISTED = 20  # formulas saved without their values listed per file; the rest counted
+MERGED_LISTED = 20  # merged ranges of data cells listed per file; the rest counted
 DATE_TYPES = ("date", "datetime", "month")
 # Columns holding a month or a financial year (aggregate counts' ``period``): a date cell or a
 # date format given for one makes a month; other text (2023/24) is passed on as written.
@@ -393,6 +395,59 @@ FORMULA_FIX = (
 )
 # A formula element of a sheet's XML (<f>, <x:f …/>): sheets with none are not looked at again.
 _XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+# A merged range of a sheet's XML (<mergeCell ref="D2:D4"/>, after the sheet's data).
+_XLSX_MERGE = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref="([A-Za-z]{1,3}[0-9]{1,7}:[A-Za-z]{1,3}[0-9]{1,7})"'
+)
+
+
+@dataclass
+class MergedRange:
+    """Cells merged into one in a workbook's data rows: its value is read for every cell."""
+
+    ref: str  # "D2:D4"
+    left: int  # columns and rows as a spreadsheet numbers them (1: the first)
+    top: int
+    right: int
+    bottom: int
+    sheet: str
+    value: Cell = None  # the value of its first (top-left) cell
+    rows: list[int] = field(default_factory=list)  # the data rows (as reports number them) read
+
+
+class MergedCells:
+    """The merged ranges of a sheet, applied to its rows as they stream past.
+
+    Ranges that begin at or above the header row (titles, grouped headers) are left alone; a
+    range in the data area gives its first cell's value to each of its cells, as a spreadsheet
+    shows it.
+    """
+
+    def __init__(self, ranges: Sequence[MergedRange]) -> None:
+        self.pending = sorted(ranges, key=lambda r: (r.top, r.left), reverse=True)
+        self.active: list[MergedRange] = []
+        self.read: list[MergedRange] = []  # ranges applied to data rows, in the sheet's order
+
+    def start(self, header_row: int) -> None:
+        """The header is the sheet's row ``header_row``: ranges not below it are not data."""
+        self.pending = [r for r in self.pending if r.top > header_row]
+
+    def fill(self, sheet_row: int, cells: list[Cell]) -> list[MergedRange]:
+        """Fill the row's merged cells in; the ranges that reach into the row."""
+        while self.pending and self.pending[-1].top <= sheet_row:
+            merged = self.pending.pop()
+            if merged.top == sheet_row:
+                merged.value = cells[merged.left - 1] if merged.left <= len(cells) else None
+                self.active.append(merged)
+                self.read.append(merged)
+        touched = [r for r in self.active if r.top <= sheet_row <= r.bottom]
+        for merged in touched:
+            if merged.right > len(cells):
+                cells.extend([None] * (merged.right - len(cells)))
+            for column in range(merged.left, merged.right + 1):
+                cells[column - 1] = merged.value
+        self.active = [r for r in self.active if r.bottom > sheet_row]
+        return touched
 
 
 @dataclass
@@ -404,6 +459,7 @@ class SourceTable:
     rows: Iterator[tuple[int, list[Cell]]]
     encoding: str | None  # for text files; None for workbooks
     close: Callable[[], None]  # releases the file; call it however reading ends
+    merged: MergedCells | None = None  # a workbook sheet's merged cells, filled in as rows stream
 
 
 def _is_xlsx(path: Path) -> bool:
@@ -443,9 +499,16 @@ def _header_score(cells: Sequence[Cell], wanted: set[str]) -> int:
 
 
 def _numbered(
-    name: str, records: Iterator[list[Cell]], wanted: set[str]
+    name: str,
+    records: Iterator[list[Cell]],
+    wanted: set[str],
+    merged: MergedCells | None = None,
 ) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
-    """Find the header among the first rows; number the data rows after it (blank rows skipped)."""
+    """Find the header among the first rows; number the data rows after it (blank rows skipped).
+
+    With ``merged`` (a workbook sheet: ranges placed by record, 1 the first), merged cells below
+    the header are filled in; a row blank but for cells merged into it from above is skipped.
+    """
     head: list[list[Cell]] = []
     for record in records:
         head.append(record)
@@ -465,13 +528,15 @@ def _numbered(
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         number = 0
-        for record in [*head[at + 1 :]]:
-            if not _blank(record):
+        if merged is not None:
+            merged.start(at + 1)
+        for index, record in enumerate(itertools.chain(head[at + 1 :], records), start=at + 2):
+            blank = _blank(record)
+            touched = merged.fill(index, record) if merged is not None else ()
+            if not blank:
                 number += 1
-                yield number, record
-        for record in records:
-            if not _blank(record):
-                number += 1
+                for item in touched:
+                    item.rows.append(number)
                 yield number, record
 
     return header, rows()
@@ -492,7 +557,15 @@ def open_source(
         records: Iterator[list[Cell]] = (list(r) for r in csv.reader(handle))
         if chosen.formulas:
             records = _with_ods_formulas(records, chosen.formulas, title)
-        return _opened(name, records, wanted, None, handle.close)
+        # The CSV leaves empty rows out: a merged range is placed by the records it reaches.
+        ods_merged = [
+            MergedRange(
+                m.ref, m.column + 1, m.record + 1, m.column + m.columns, m.last_record + 1, title
+            )
+            for m in chosen.merges
+        ]
+        merged = MergedCells(ods_merged) if ods_merged else None
+        return _opened(name, records, wanted, None, handle.close, merged)
     if _is_xlsx(path):
         from openpyxl import load_workbook
 
@@ -504,16 +577,17 @@ def open_source(
             raise SourceProblem(name, f"the workbook cannot be opened ({error})") from None
         chosen_sheet = _choose_sheet(name, [(ws.title, ws) for ws in book.worksheets], sheet)
         records = (list(r) for r in chosen_sheet.iter_rows(values_only=True))
-        formulas = _xlsx_formulas(path, name, chosen_sheet)
+        formulas, ranges = _xlsx_scan(path, name, chosen_sheet)
+        merged = MergedCells(ranges) if ranges else None
         if formulas is None:
-            return _opened(name, records, wanted, None, book.close)
+            return _opened(name, records, wanted, None, book.close, merged)
         records = _with_xlsx_formulas(records, formulas, chosen_sheet.title)
 
         def close() -> None:
             formulas.close()
             book.close()
 
-        return _opened(name, records, wanted, None, close)
+        return _opened(name, records, wanted, None, close, merged)
     sample, _ = readers._sample(path)
     if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceProblem(name, "the file is empty")
@@ -532,28 +606,42 @@ def open_source(
     return _opened(name, (list(r) for r in reader), wanted, encoding, handle.close)
 
 
-def _xlsx_formulas(
+def _xlsx_scan(
     path: Path, name: str, sheet: Any
-) -> Generator[tuple[int, dict[int, tuple[str, bool]]], None, None] | None:
-    """The formula cells of a workbook's sheet, row by row, or None when it has none.
+) -> tuple[
+    Generator[tuple[int, dict[int, tuple[str, bool]]], None, None] | None, list[MergedRange]
+]:
+    """The formula cells of a workbook's sheet, row by row (None when it has none), and its
+    merged ranges.
 
     openpyxl reads either the values saved with formulas or the formulas, and gives None both for
     an empty cell and for a formula saved without its value; so the sheet's XML is looked at
-    again, but only when a quick pass over its bytes finds a formula.
+    again, but only when a quick pass over its bytes finds a formula. Read-only, openpyxl does not
+    read merged cells (listed after the sheet's data): the same pass over the bytes finds them.
     """
+    from openpyxl.utils.cell import range_boundaries
+
     member = sheet._worksheet_path  # openpyxl's read-only sheet: its part of the archive
+    has_formula = False
+    refs: dict[str, None] = {}  # in the sheet's order; a match seen twice (chunk overlap) once
     with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
         head = stream.read(1 << 16)
         if b"<!DOCTYPE" in head:  # where entities would be declared: no workbook has one
             raise SourceProblem(name, "the workbook declares a document type, which none does")
         tail, chunk = b"", head
         while chunk:
-            if _XLSX_FORMULA.search(tail + chunk):
-                break
-            tail, chunk = chunk[-64:], stream.read(1 << 20)
-        else:
-            return None
-    return _xlsx_formula_rows(path, member)
+            window = tail + chunk
+            has_formula = has_formula or _XLSX_FORMULA.search(window) is not None
+            if b"mergeCell" in window:
+                found = _XLSX_MERGE.finditer(window)
+                refs.update((m.group(1).decode().upper(), None) for m in found)
+            tail, chunk = chunk[-256:], stream.read(1 << 20)
+    ranges = []
+    for ref in refs:
+        left, top, right, bottom = range_boundaries(ref)
+        if (left, top) != (right, bottom):
+            ranges.append(MergedRange(ref, left, top, right, bottom, sheet.title))
+    return (_xlsx_formula_rows(path, member) if has_formula else None), ranges
 
 
 def _xlsx_formula_rows(
@@ -668,17 +756,18 @@ def _opened(
     wanted: set[str],
     encoding: str | None,
     close: Callable[[], None],
+    merged: MergedCells | None = None,
 ) -> SourceTable:
     """The table, its file closed again if its header cannot be found."""
     try:
-        header, rows = _numbered(name, records, wanted)
+        header, rows = _numbered(name, records, wanted, merged)
     except csv.Error as error:
         close()
         raise SourceProblem(name, f"the file cannot be read as CSV ({error})") from None
     except BaseException:
         close()
         raise
-    return SourceTable(name, header, rows, encoding, close)
+    return SourceTable(name, header, rows, encoding, close, merged)
 
 
 def _delimiter(text: str, wanted: set[str]) -> str:
@@ -731,6 +820,7 @@ class MappedFile:
     uncalculated_total: int = 0
     calculated: dict[str, tuple[int, int, FormulaCell]] = field(default_factory=dict)
     # canonical key → (cells, first row, first cell) of formulas read by their saved values
+    merged: list[dict[str, Any]] = field(default_factory=list)  # warnings: merged data cells
 
     def formula(self, row: int, key: str, cell: FormulaCell) -> Cell:
         """Note a formula cell the mapping reads; its saved value (None: none saved)."""
@@ -769,7 +859,7 @@ class MappedFile:
             )
             for key, (count, row, cell) in self.calculated.items()
         ]  # fmt: skip
-        return errors, warnings
+        return errors, warnings + self.merged
 
 
 def _text(value: Cell) -> str:
@@ -927,11 +1017,54 @@ def _write_canonical(spec: MappingSpec, table: SourceTable, path: Path, target: 
                 out.append(_convert_cell(spec, key, types[key], raw, number, mapped))
             writer.writerow(out)
             mapped.rows = number
+    if table.merged is not None:
+        mapped.merged = _merged_findings(name, table, set(positions.values()))
     if mapped.rows == 0:
         raise SourceProblem(name, "the file has a header row but no data rows")
     if mapped.uncalculated:
         raise UncalculatedFormulas(name, mapped.formula_findings()[0])
     return mapped
+
+
+def _merged_findings(name: str, table: SourceTable, read: set[int]) -> list[dict[str, Any]]:
+    """One warning per merged range of data cells the mapping reads (its value read for each
+    cell), the first ``MERGED_LISTED`` listed and the rest counted."""
+    assert table.merged is not None
+    ranges = [
+        r
+        for r in table.merged.read
+        if r.rows
+        and any(c - 1 in read for c in range(r.left, r.right + 1))
+        and _text(_plain(r.value)) != ""
+    ]
+    out = []
+    for r in ranges[:MERGED_LISTED]:
+        headers = [
+            table.header[c - 1]
+            for c in range(r.left, r.right + 1)
+            if c - 1 in read and c - 1 < len(table.header)
+        ]
+        rows = len(r.rows)
+        spans = f"data row {r.rows[0]}" if rows == 1 else f"data rows {r.rows[0]}–{r.rows[-1]}"
+        value = r.value.formula if isinstance(r.value, FormulaCell) else _text(r.value)
+        shown = _text(_plain(r.value))
+        out.append(
+            _finding(
+                "warning", name, r.rows[0], ", ".join(headers), value,
+                f"cells {r.ref} of sheet {r.sheet!r} are merged into one showing {shown!r}: "
+                f"the value was read for each row it spans ({spans}), as the spreadsheet shows "
+                "it; unmerge the cells if it belongs to the first row only",
+            )
+        )  # fmt: skip
+    if len(ranges) > MERGED_LISTED:
+        out.append(
+            _finding(
+                "warning", name, None, None, None,
+                f"{len(ranges):,} merged ranges of cells in the data rows in all, each value "
+                f"read for every row it spans; the first {MERGED_LISTED:,} are listed",
+            )
+        )  # fmt: skip
+    return out
 
 
 def _source_for(spec: MappingSpec, column_name: str) -> str | None:

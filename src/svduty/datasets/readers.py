@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from svduty.datasets.contracts import Contract, HeaderMatch
 
@@ -96,12 +97,24 @@ class SheetFormula:
 
 
 @dataclass(frozen=True)
+class SheetMerge:
+    """Cells merged into one (spanning rows or columns) in a sheet copied to CSV."""
+
+    record: int  # the CSV record of its first cell (0: the first)
+    last_record: int  # the last CSV record it reaches (empty rows are not copied)
+    column: int  # its first column's position in the record (0: the first)
+    columns: int  # how many columns it spans
+    ref: str  # as a spreadsheet names it: "D2:D4"
+
+
+@dataclass(frozen=True)
 class InputFile:
     """A file to read, named as the import report names it."""
 
     name: str
     path: Path  # the bytes: the file itself, or an archive member unpacked into the work folder
     formulas: tuple[SheetFormula, ...] = ()  # a spreadsheet's sheet: its formula cells
+    merges: tuple[SheetMerge, ...] = ()  # a spreadsheet's sheet: its merged cells
 
 
 @dataclass(frozen=True)
@@ -684,19 +697,49 @@ def ods_sheets_to_csv(file: InputFile, workdir: Path) -> list[InputFile]:
         for sheet, rows in _ods_tables(content, file.name):
             target = workdir / f"sheet-{len(list(workdir.glob('sheet-*')))}.csv"
             formulas: list[SheetFormula] = []
+            merges: list[SheetMerge] = []
+            # open merges: [first record, last record so far, column, columns, last sheet row, ref]
+            spanning: list[list[Any]] = []
             with target.open("w", encoding="utf-8", newline="") as sink:
                 writer = csv.writer(sink)
-                for record, (cells, sheet_row, found) in enumerate(rows):
+                for record, (cells, sheet_row, found, spans) in enumerate(rows):
                     writer.writerow(cells)
                     formulas += [
                         SheetFormula(record, column, sheet_row, formula, calculated)
                         for column, formula, calculated in found
                     ]
-            out.append(InputFile(f"{file.name} [{sheet}]", target, tuple(formulas)))
+                    for item in spanning:
+                        if sheet_row <= item[4]:
+                            item[1] = record
+                    merges += [_merge(m) for m in spanning if m[4] <= sheet_row]
+                    spanning = [m for m in spanning if m[4] > sheet_row]
+                    for column, down, across in spans:
+                        last = sheet_row + down - 1
+                        ref = f"{_cell(column, sheet_row)}:{_cell(column + across - 1, last)}"
+                        spanning.append([record, record, column, across, last, ref])
+            merges += [_merge(m) for m in spanning]
+            merges.sort(key=lambda m: (m.record, m.column))
+            out.append(InputFile(f"{file.name} [{sheet}]", target, tuple(formulas), tuple(merges)))
     return out
 
 
-_OdsRow = tuple[list[str], int, list[tuple[int, str, bool]]]  # cells, sheet row, formula cells
+def _merge(spanning: list[Any]) -> SheetMerge:
+    first, last, column, columns, _, ref = spanning
+    return SheetMerge(first, last, column, columns, ref)
+
+
+# cells, sheet row, formula cells, merged cells starting in the row (column, rows, columns)
+_OdsRow = tuple[list[str], int, list[tuple[int, str, bool]], list[tuple[int, int, int]]]
+
+
+def _cell(column: int, row: int) -> str:
+    """A cell's name ("D2") from its position (0: column A) and its sheet row."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
 
 
 def _ods_tables(content: object, name: str) -> Iterator[tuple[str, Iterator[_OdsRow]]]:
@@ -746,14 +789,19 @@ def _ods_rows(stream: Iterator[tuple[str, ET.Element | None]]) -> Iterator[_OdsR
             continue
         repeat = int(element.get(f"{_T}number-rows-repeated", "1"))
         formulas: list[tuple[int, str, bool]] = []
-        cells = _ods_row(element, formulas)
+        spans: list[tuple[int, int, int]] = []
+        cells = _ods_row(element, formulas, spans)
         if cells:
             for n in range(min(repeat, 1 << 20)):
-                yield cells, sheet_row + n + 1, formulas
+                yield cells, sheet_row + n + 1, formulas, spans if n == 0 else []
         sheet_row += repeat
 
 
-def _ods_row(row: ET.Element, formulas: list[tuple[int, str, bool]]) -> list[str]:
+def _ods_row(
+    row: ET.Element,
+    formulas: list[tuple[int, str, bool]],
+    spans: list[tuple[int, int, int]] | None = None,
+) -> list[str]:
     """A row's cell texts, trailing empty cells dropped (sheets pad rows to 1,024+ columns).
 
     Formula cells are noted in ``formulas`` (position, formula, whether its result was saved);
@@ -765,6 +813,10 @@ def _ods_row(row: ET.Element, formulas: list[tuple[int, str, bool]]) -> list[str
         if cell.tag not in (f"{_T}table-cell", f"{_T}covered-table-cell"):
             continue
         repeat = int(cell.get(f"{_T}number-columns-repeated", "1"))
+        down = int(cell.get(f"{_T}number-rows-spanned", "1"))
+        across = int(cell.get(f"{_T}number-columns-spanned", "1"))
+        if spans is not None and (down > 1 or across > 1):
+            spans.append((len(cells) + empty_run, min(down, 1 << 20), min(across, 1 << 14)))
         value = _ods_value(cell)
         formula = cell.get(f"{_T}formula")
         # A calculated formula's cell carries its result's type (a text result of "" too).
